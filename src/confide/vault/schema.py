@@ -1,0 +1,131 @@
+"""The vault's tables (SQLAlchemy Core), the same on SQLite and PostgreSQL.
+
+Plaintext columns hold ids, names of household members and contacts, kinds, sizes and
+timestamps (epoch seconds, UTC) - never voice content.  Voice content lives only in the
+``ciphertext`` columns and in encrypted blobs.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+ID = sa.String(40)
+
+households = sa.Table(
+    "households",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+)
+
+#: Wrapped data keys: one per turn (kind "turn") and one per member (kind "member").
+#: Destroying a row here crypto-shreds everything sealed under that key.
+data_keys = sa.Table(
+    "data_keys",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("household_id", ID, sa.ForeignKey("households.id"), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("wrapped", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+)
+
+members = sa.Table(
+    "members",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("household_id", ID, sa.ForeignKey("households.id"), nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("name_key", sa.String(100), nullable=False),  # casefolded, for uniqueness
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("key_id", ID, sa.ForeignKey("data_keys.id"), nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.UniqueConstraint("household_id", "name_key", name="uq_member_name"),
+)
+
+contacts = sa.Table(
+    "contacts",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("household_id", ID, sa.ForeignKey("households.id"), nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("name_key", sa.String(100), nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.UniqueConstraint("household_id", "name_key", name="uq_contact_name"),
+)
+
+devices = sa.Table(
+    "devices",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("household_id", ID, sa.ForeignKey("households.id"), nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("token_digest", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("revoked_at", sa.Double, nullable=True),
+)
+
+turns = sa.Table(
+    "turns",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("household_id", ID, sa.ForeignKey("households.id"), nullable=False),
+    sa.Column("member_id", ID, sa.ForeignKey("members.id"), nullable=False),
+    sa.Column("device_id", ID, sa.ForeignKey("devices.id"), nullable=True),
+    sa.Column("source", sa.String(16), nullable=False),
+    sa.Column("key_id", ID, sa.ForeignKey("data_keys.id"), nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Index("ix_turns_member_time", "member_id", "created_at"),
+    sa.Index("ix_turns_household_time", "household_id", "created_at"),
+)
+
+#: Everything derived from a turn: transcript, interpretation, reply, action payloads, audio.
+artifacts = sa.Table(
+    "artifacts",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("turn_id", ID, sa.ForeignKey("turns.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("store", sa.String(8), nullable=False),  # "db" | "blob"
+    sa.Column("size", sa.Integer, nullable=False),  # plaintext bytes
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("expires_at", sa.Double, nullable=True),
+    sa.Column("ciphertext", sa.LargeBinary, nullable=True),  # when store == "db"
+    sa.Index("ix_artifacts_turn", "turn_id"),
+)
+
+#: State kept by skills (an alarm, a shopping item...), sealed under the member's key and
+#: linked to the turn that created it.
+action_records = sa.Table(
+    "action_records",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("household_id", ID, sa.ForeignKey("households.id"), nullable=False),
+    sa.Column("member_id", ID, sa.ForeignKey("members.id"), nullable=False),
+    sa.Column("audience_member_id", ID, sa.ForeignKey("members.id"), nullable=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("origin_turn_id", ID, sa.ForeignKey("turns.id"), nullable=True),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("updated_at", sa.Double, nullable=False),
+    sa.Column("ciphertext", sa.LargeBinary, nullable=False),
+    sa.Index("ix_records_household_kind", "household_id", "kind", "status"),
+    sa.Index("ix_records_origin", "origin_turn_id"),
+)
+
+#: Append-only access log, one HMAC chain per household; ids only.
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("household_id", ID, sa.ForeignKey("households.id"), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("at", sa.Double, nullable=False),
+    sa.Column("actor", sa.String(100), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("targets", sa.Text, nullable=False),  # JSON list of ids
+    sa.Column("prev_mac", sa.String(64), nullable=False),
+    sa.Column("mac", sa.String(64), nullable=False),
+)

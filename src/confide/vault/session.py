@@ -1,0 +1,228 @@
+"""One write transaction of the vault: a turn, its artifacts and the action records it touches.
+
+Everything a turn writes is committed together or not at all; blobs written during a session
+that rolls back are removed again, so a failed turn leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from confide.vault import _crypto
+from confide.vault.errors import NotFoundError
+from confide.vault.ids import new_id
+from confide.vault.keyring import artifact_aad, record_aad
+from confide.vault.models import ActionRecord, StoredItem
+from confide.vault.schema import action_records, artifacts, members, turns
+
+if TYPE_CHECKING:
+    from confide.vault.store import Vault
+
+#: Artifacts larger than this (plaintext bytes) go to the blob store, not a database row.
+BLOB_THRESHOLD = 16 * 1024
+ARTIFACT_TABLE = "db:artifacts"
+RECORD_TABLE = "db:action_records"
+
+
+@dataclass(frozen=True)
+class TurnHandle:
+    id: str
+    household_id: str
+    member_id: str
+    key_id: str
+
+
+class VaultSession:
+    """Writes inside one transaction; obtained from :meth:`Vault.session`."""
+
+    def __init__(self, vault: Vault, conn: sa.Connection, household_id: str) -> None:
+        self.vault = vault
+        self.conn = conn
+        self.household_id = household_id
+        self.written_blobs: list[str] = []
+
+    def now(self) -> float:
+        return self.vault.clock.now().timestamp()
+
+    # -- turns and artifacts -------------------------------------------------------------
+    def start_turn(self, member_id: str, source: str, device_id: str | None = None) -> TurnHandle:
+        turn_id = new_id("turn")
+        key_id = f"key_{turn_id}"
+        at = self.now()
+        self.vault.keyring.new_data_key(self.conn, self.household_id, key_id, "turn", at)
+        self.conn.execute(
+            turns.insert().values(
+                id=turn_id,
+                household_id=self.household_id,
+                member_id=member_id,
+                device_id=device_id,
+                source=source,
+                key_id=key_id,
+                created_at=at,
+            )
+        )
+        return TurnHandle(turn_id, self.household_id, member_id, key_id)
+
+    def put_artifact(
+        self, turn: TurnHandle, kind: str, data: bytes, *, expires_at: float | None = None
+    ) -> StoredItem:
+        """Seal ``data`` under the turn's key and store it (row or blob by size)."""
+        artifact_id = new_id("art")
+        key = self.vault.keyring.data_key(self.conn, turn.key_id)
+        sealed = _crypto.seal(key, data, artifact_aad(artifact_id, kind, turn.id))
+        at = self.now()
+        if len(data) > BLOB_THRESHOLD:
+            self.vault.blobs.put(artifact_id, sealed)
+            self.written_blobs.append(artifact_id)
+            store, location, column = "blob", f"blob:{self.vault.blobs.relative(artifact_id)}", None
+        else:
+            store, location, column = "db", ARTIFACT_TABLE, sealed
+        self.conn.execute(
+            artifacts.insert().values(
+                id=artifact_id,
+                turn_id=turn.id,
+                kind=kind,
+                store=store,
+                size=len(data),
+                created_at=at,
+                expires_at=expires_at,
+                ciphertext=column,
+            )
+        )
+        return StoredItem(artifact_id, kind, location, len(data), at, expires_at)
+
+    def put_json(self, turn: TurnHandle, kind: str, value: Any) -> StoredItem:
+        return self.put_artifact(turn, kind, json.dumps(value, ensure_ascii=False).encode())
+
+    def records(self, turn: TurnHandle | None) -> TurnRecords:
+        """The action records of this household; new ones are linked to ``turn``."""
+        return TurnRecords(self, turn)
+
+
+class TurnRecords:
+    """A :class:`confide.skills.RecordStore` over the vault, bound to one turn."""
+
+    def __init__(self, session: VaultSession, turn: TurnHandle | None) -> None:
+        self.session = session
+        self.turn = turn
+        self.touched: list[StoredItem] = []
+
+    def _member_key(self, member_id: str) -> bytes:
+        conn = self.session.conn
+        cache = self.session.vault.member_key_ids
+        key_id = cache.get(member_id)
+        if key_id is None:
+            key_id = conn.execute(
+                sa.select(members.c.key_id).where(
+                    members.c.id == member_id, members.c.household_id == self.session.household_id
+                )
+            ).scalar_one_or_none()
+            if key_id is None:
+                raise NotFoundError(f"no member {member_id} in this household")
+            cache[member_id] = key_id
+        return self.session.vault.keyring.data_key(conn, key_id)
+
+    def _seal(self, record_id: str, kind: str, member_id: str, payload: Mapping[str, Any]) -> bytes:
+        data = json.dumps(dict(payload), ensure_ascii=False).encode()
+        return _crypto.seal(
+            self._member_key(member_id), data, record_aad(record_id, kind, member_id)
+        )
+
+    def _open(self, row: Any) -> ActionRecord:
+        key = self._member_key(row.member_id)
+        data = _crypto.open_sealed(
+            key, row.ciphertext, record_aad(row.id, row.kind, row.member_id), f"record {row.id}"
+        )
+        return ActionRecord(
+            id=row.id,
+            kind=row.kind,
+            member_id=row.member_id,
+            status=row.status,
+            payload=json.loads(data),
+            created_at=datetime.fromtimestamp(row.created_at, UTC),
+            origin_turn_id=row.origin_turn_id,
+            audience_member_id=row.audience_member_id,
+        )
+
+    def create(
+        self,
+        kind: str,
+        payload: Mapping[str, Any],
+        *,
+        member_id: str,
+        audience_member_id: str | None = None,
+    ) -> ActionRecord:
+        record_id = new_id("rec")
+        at = self.session.now()
+        self.session.conn.execute(
+            action_records.insert().values(
+                id=record_id,
+                household_id=self.session.household_id,
+                member_id=member_id,
+                audience_member_id=audience_member_id,
+                kind=kind,
+                status="active",
+                origin_turn_id=self.turn.id if self.turn else None,
+                created_at=at,
+                updated_at=at,
+                ciphertext=self._seal(record_id, kind, member_id, payload),
+            )
+        )
+        self.touched.append(StoredItem(record_id, kind, RECORD_TABLE, created_at=at))
+        return self.get(record_id)
+
+    def get(self, record_id: str) -> ActionRecord:
+        row = self.session.conn.execute(
+            sa.select(action_records).where(
+                action_records.c.id == record_id,
+                action_records.c.household_id == self.session.household_id,
+            )
+        ).first()
+        if row is None:
+            raise NotFoundError(f"no action record {record_id}")
+        return self._open(row)
+
+    def update(
+        self,
+        record_id: str,
+        *,
+        payload: Mapping[str, Any] | None = None,
+        status: str | None = None,
+    ) -> ActionRecord:
+        current = self.get(record_id)
+        values: dict[str, Any] = {"updated_at": self.session.now()}
+        if payload is not None:
+            values["ciphertext"] = self._seal(record_id, current.kind, current.member_id, payload)
+        if status is not None:
+            values["status"] = status
+        self.session.conn.execute(
+            action_records.update().where(action_records.c.id == record_id).values(**values)
+        )
+        return self.get(record_id)
+
+    def list(
+        self,
+        kind: str,
+        *,
+        member_id: str | None = None,
+        audience_member_id: str | None = None,
+        status: str | None = "active",
+    ) -> list[ActionRecord]:
+        query = sa.select(action_records).where(
+            action_records.c.household_id == self.session.household_id,
+            action_records.c.kind == kind,
+        )
+        if member_id is not None:
+            query = query.where(action_records.c.member_id == member_id)
+        if audience_member_id is not None:
+            query = query.where(action_records.c.audience_member_id == audience_member_id)
+        if status is not None:
+            query = query.where(action_records.c.status == status)
+        rows = self.session.conn.execute(query.order_by(action_records.c.created_at))
+        return [self._open(row) for row in rows]

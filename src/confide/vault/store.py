@@ -1,0 +1,320 @@
+"""The vault: households, members, contacts, devices, turns, artifacts, records and the audit log.
+
+This is the safe surface the rest of Confide uses (``put``-like sessions, reads by id, lineage);
+keys and AEAD stay in the private hazmat modules.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from confide.clock import Clock, SystemClock
+from confide.vault import _crypto, audit
+from confide.vault.blobs import BlobStore
+from confide.vault.engine import create_vault_engine
+from confide.vault.errors import ConflictError, NotFoundError, VaultError
+from confide.vault.ids import new_id
+from confide.vault.keyring import Keyring
+from confide.vault.models import ROLES, Device, Household, MemberInfo
+from confide.vault.schema import (
+    action_records,
+    contacts,
+    data_keys,
+    devices,
+    households,
+    members,
+    metadata,
+    turns,
+)
+from confide.vault.session import VaultSession
+
+
+def _name_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def _clean_name(name: str, what: str) -> str:
+    cleaned = " ".join(name.split())
+    if not cleaned or len(cleaned) > 100 or any(not (c.isalnum() or c in " -'.") for c in cleaned):
+        raise VaultError(
+            f"invalid {what} name {name!r}: use letters, digits, spaces, - ' . (1-100 characters)",
+            code="bad_name",
+        )
+    return cleaned
+
+
+class Vault:
+    """Open with :meth:`open`; close with :meth:`close` (or use as a context manager)."""
+
+    def __init__(self, engine: Engine, home: Path, clock: Clock | None = None) -> None:
+        self.engine = engine
+        self.home = home
+        self.clock: Clock = clock or SystemClock()
+        self.keyring = Keyring(home / "keys")
+        self.blobs = BlobStore(home / "blobs")
+        self.member_key_ids: dict[str, str] = {}
+
+    @classmethod
+    def open(
+        cls,
+        home: Path,
+        *,
+        url: str | None = None,
+        schema: str | None = None,
+        clock: Clock | None = None,
+    ) -> Vault:
+        """Open (creating if needed) the vault of ``home``; SQLite in ``home`` unless ``url``."""
+        home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        engine = create_vault_engine(url or f"sqlite:///{home / 'confide.db'}", schema=schema)
+        try:
+            metadata.create_all(engine)
+        except sa.exc.OperationalError as err:
+            engine.dispose()
+            raise VaultError(
+                f"cannot open the database: {err.orig}", code="database_unavailable"
+            ) from err
+        return cls(engine, home, clock)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Vault:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def now(self) -> float:
+        return self.clock.now().timestamp()
+
+    # -- transactions ------------------------------------------------------------------------
+    @contextmanager
+    def session(self, household_id: str) -> Iterator[VaultSession]:
+        """One atomic write: commit on success, roll back (and remove new blobs) on error."""
+        session: VaultSession | None = None
+        try:
+            with self.engine.begin() as conn:
+                session = VaultSession(self, conn, household_id)
+                yield session
+        except BaseException:
+            if session is not None:
+                for blob_id in session.written_blobs:
+                    self.blobs.delete(blob_id)
+            raise
+
+    @contextmanager
+    def reading(self) -> Iterator[sa.Connection]:
+        with self.engine.connect() as conn:
+            yield conn
+
+    # -- households --------------------------------------------------------------------------
+    def create_household(self, name: str) -> Household:
+        household = Household(new_id("hh"), _clean_name(name, "household"), self.now())
+        self.keyring.create_household_key(household.id)
+        with self.engine.begin() as conn:
+            conn.execute(households.insert().values(**household.__dict__))
+        return household
+
+    def households(self) -> list[Household]:
+        with self.reading() as conn:
+            rows = conn.execute(sa.select(households).order_by(households.c.created_at))
+            return [Household(r.id, r.name, r.created_at) for r in rows]
+
+    def household(self, household_id: str) -> Household:
+        for household in self.households():
+            if household.id == household_id:
+                return household
+        raise NotFoundError(f"no household {household_id}")
+
+    # -- members ----------------------------------------------------------------------------
+    def add_member(self, household_id: str, name: str, role: str = "adult") -> MemberInfo:
+        if role not in ROLES:
+            raise VaultError(f"unknown role {role!r}: use adult or child", code="bad_role")
+        cleaned = _clean_name(name, "member")
+        member_id = new_id("mem")
+        with self.engine.begin() as conn:
+            if self._member_row(conn, household_id, cleaned) is not None:
+                raise ConflictError(f"there is already a member called {cleaned}")
+            key_id = f"key_{member_id}"
+            self.keyring.new_data_key(conn, household_id, key_id, "member", self.now())
+            conn.execute(
+                members.insert().values(
+                    id=member_id,
+                    household_id=household_id,
+                    name=cleaned,
+                    name_key=_name_key(cleaned),
+                    role=role,
+                    key_id=key_id,
+                    created_at=self.now(),
+                )
+            )
+        return MemberInfo(member_id, household_id, cleaned, role)
+
+    def _member_row(self, conn: sa.Connection, household_id: str, name: str) -> sa.Row[Any] | None:
+        return conn.execute(
+            sa.select(members).where(
+                members.c.household_id == household_id, members.c.name_key == _name_key(name)
+            )
+        ).first()
+
+    def members(self, household_id: str) -> list[MemberInfo]:
+        with self.reading() as conn:
+            rows = conn.execute(
+                sa.select(members)
+                .where(members.c.household_id == household_id)
+                .order_by(members.c.created_at)
+            )
+            return [MemberInfo(r.id, r.household_id, r.name, r.role) for r in rows]
+
+    def member(self, household_id: str, name: str) -> MemberInfo:
+        with self.reading() as conn:
+            row = self._member_row(conn, household_id, name)
+        if row is None:
+            raise NotFoundError(f"no member called {name!r}; see `confide members list`")
+        return MemberInfo(row.id, row.household_id, row.name, row.role)
+
+    def owner(self, household_id: str) -> MemberInfo:
+        for member in self.members(household_id):
+            if member.role == "owner":
+                return member
+        raise NotFoundError("this household has no owner; run `confide init --owner NAME`")
+
+    def remove_member(self, household_id: str, name: str) -> MemberInfo:
+        """Remove a member who has no turns or records left (their data must be forgotten first)."""
+        member = self.member(household_id, name)
+        if member.role == "owner":
+            raise ConflictError("the owner cannot be removed")
+        with self.engine.begin() as conn:
+            used = (
+                conn.execute(
+                    sa.select(sa.func.count())
+                    .select_from(turns)
+                    .where(turns.c.member_id == member.id)
+                ).scalar_one()
+                + conn.execute(
+                    sa.select(sa.func.count())
+                    .select_from(action_records)
+                    .where(
+                        (action_records.c.member_id == member.id)
+                        | (action_records.c.audience_member_id == member.id)
+                    )
+                ).scalar_one()
+            )
+            if used:
+                raise ConflictError(
+                    f"{member.name} still has data in the vault; forget it first "
+                    "(nothing was removed)"
+                )
+            key_id = conn.execute(
+                sa.select(members.c.key_id).where(members.c.id == member.id)
+            ).scalar_one()
+            conn.execute(members.delete().where(members.c.id == member.id))
+            conn.execute(data_keys.delete().where(data_keys.c.id == key_id))
+        self.keyring.forget_cached(key_id)
+        self.member_key_ids.pop(member.id, None)
+        return member
+
+    # -- contacts ---------------------------------------------------------------------------
+    def add_contact(self, household_id: str, name: str) -> str:
+        cleaned = _clean_name(name, "contact")
+        with self.engine.begin() as conn:
+            exists = conn.execute(
+                sa.select(contacts.c.id).where(
+                    contacts.c.household_id == household_id,
+                    contacts.c.name_key == _name_key(cleaned),
+                )
+            ).first()
+            if exists is not None:
+                raise ConflictError(f"there is already a contact called {cleaned}")
+            conn.execute(
+                contacts.insert().values(
+                    id=new_id("con"),
+                    household_id=household_id,
+                    name=cleaned,
+                    name_key=_name_key(cleaned),
+                    created_at=self.now(),
+                )
+            )
+        return cleaned
+
+    def contacts(self, household_id: str) -> list[str]:
+        with self.reading() as conn:
+            rows = conn.execute(
+                sa.select(contacts.c.name)
+                .where(contacts.c.household_id == household_id)
+                .order_by(contacts.c.name_key)
+            )
+            return [r.name for r in rows]
+
+    # -- devices ----------------------------------------------------------------------------
+    def add_device(self, household_id: str, name: str) -> tuple[Device, str]:
+        """Register a device; returns it and its bearer token (shown once, stored hashed)."""
+        device = Device(new_id("dev"), household_id, _clean_name(name, "device"))
+        token = f"cfd_{secrets.token_urlsafe(32)}"
+        with self.engine.begin() as conn:
+            conn.execute(
+                devices.insert().values(
+                    id=device.id,
+                    household_id=household_id,
+                    name=device.name,
+                    token_digest=_crypto.token_digest(token),
+                    created_at=self.now(),
+                )
+            )
+        return device, token
+
+    def authenticate(self, token: str) -> Device | None:
+        with self.reading() as conn:
+            row = conn.execute(
+                sa.select(devices).where(
+                    devices.c.token_digest == _crypto.token_digest(token),
+                    devices.c.revoked_at.is_(None),
+                )
+            ).first()
+        return None if row is None else Device(row.id, row.household_id, row.name)
+
+    def devices(self, household_id: str) -> list[Device]:
+        with self.reading() as conn:
+            rows = conn.execute(
+                sa.select(devices).where(
+                    devices.c.household_id == household_id, devices.c.revoked_at.is_(None)
+                )
+            )
+            return [Device(r.id, r.household_id, r.name) for r in rows]
+
+    # -- audit ------------------------------------------------------------------------------
+    def _audit_key(self, household_id: str) -> bytes:
+        return audit.audit_key(self.keyring.household_key(household_id))
+
+    def record_access(
+        self, household_id: str, actor: str, action: str, targets: list[str]
+    ) -> audit.AuditEntry:
+        """Append to the access log (ids only) in its own transaction."""
+        with self.engine.begin() as conn:
+            entry = audit.append(
+                conn,
+                self._audit_key(household_id),
+                household_id,
+                self.now(),
+                actor,
+                action,
+                targets,
+            )
+        audit.AuditAnchor(self.keyring.key_dir, household_id).advance(entry.seq, entry.mac)
+        return entry
+
+    def audit_entries(self, household_id: str, limit: int | None = None) -> list[audit.AuditEntry]:
+        with self.reading() as conn:
+            return audit.entries(conn, household_id, limit)
+
+    def verify_audit(self, household_id: str) -> audit.AuditVerdict:
+        anchor = audit.AuditAnchor(self.keyring.key_dir, household_id).read()
+        with self.reading() as conn:
+            return audit.verify(conn, self._audit_key(household_id), household_id, anchor)
