@@ -205,9 +205,7 @@ def duration_phrase(seconds: int, *, adjective: bool = False) -> str:
     parts = [(hours, "hour"), (minutes, "minute")]
     if hours == 0:
         parts.append((secs, "second"))
-    words = [
-        f"{n} {unit}" if adjective else plural(n, unit) for n, unit in parts if n
-    ]
+    words = [f"{n} {unit}" if adjective else plural(n, unit) for n, unit in parts if n]
     return " ".join(words) or ("0 second" if adjective else "0 seconds")
 
 

@@ -19,11 +19,11 @@ from confide.skills._common import (
     clock_phrase,
     day_phrase,
     join_words,
-    parse_datetime,
-    plural,
     opt_date,
     opt_text,
     opt_time,
+    parse_datetime,
+    plural,
     slot_time,
     when_phrase,
 )
@@ -146,9 +146,10 @@ class AlarmSkill:
         payload["next_at"] = ring.isoformat()
 
         for existing in self._active(ctx):
-            same = existing.payload.get("time") == payload["time"] and existing.payload.get(
-                "repeat"
-            ) == repeat
+            same = (
+                existing.payload.get("time") == payload["time"]
+                and existing.payload.get("repeat") == repeat
+            )
             if same and (repeat is not None or existing.payload.get("next_at") == ring.isoformat()):
                 return SkillResult(f"You already have an alarm for {describe(existing, ctx.now)}.")
 

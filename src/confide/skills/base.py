@@ -99,7 +99,12 @@ class Action:
     data: Mapping[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"op": self.op, "kind": self.kind, "record_id": self.record_id, "data": dict(self.data)}
+        return {
+            "op": self.op,
+            "kind": self.kind,
+            "record_id": self.record_id,
+            "data": dict(self.data),
+        }
 
 
 @dataclass(frozen=True)

@@ -82,7 +82,9 @@ class TimerSkill:
             return self._status(slots, ctx)
         raise SkillError(f"The timer skill does not handle {intent!r}.", code="unknown_intent")
 
-    def _active(self, slots: Mapping[str, Any], ctx: SkillContext) -> tuple[list[StoredRecord], str | None]:
+    def _active(
+        self, slots: Mapping[str, Any], ctx: SkillContext
+    ) -> tuple[list[StoredRecord], str | None]:
         """The speaker's running timers, soonest end first, and the name asked for."""
         name = clean_name(opt_text(slots, "name"))
         timers = sorted(ctx.records.list("timer", member_id=ctx.speaker.id), key=_ends_key)

@@ -48,7 +48,12 @@ def create_vault_engine(url: str, *, schema: str | None = None) -> Engine:
         raise VaultError(f"not a database URL: {url!r}", code="bad_database_url") from err
     backend = parsed.get_backend_name()
     if backend == "sqlite":
-        engine = sa.create_engine(parsed, poolclass=sa.pool.QueuePool, pool_size=2)
+        engine = sa.create_engine(
+            parsed,
+            poolclass=sa.pool.QueuePool,
+            pool_size=4,
+            connect_args={"check_same_thread": False},
+        )
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine

@@ -1,0 +1,207 @@
+"""Runs one turn through the parts; the only place that knows their order.
+
+A text turn goes: understand (language) -> act (skills) -> store (vault), all inside one vault
+transaction so a turn is stored whole or not at all.  Each stage is timed; the timings and the
+ids travel with the outcome, never the content into a log.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from confide.clock import local_naive
+from confide.errors import ConfideError
+from confide.language import HouseholdLists, Interpretation, Recognizer
+from confide.skills import (
+    Action,
+    Member,
+    SkillContext,
+    SkillError,
+    SkillResult,
+    handle,
+)
+from confide.skills.scheduler import Fired, fire_due
+from confide.vault import MemberInfo, StoredItem, Vault, VaultSession
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT_CHARS = 1000
+NOT_UNDERSTOOD = "Sorry, I didn't catch that."
+
+
+class AssistantError(ConfideError):
+    """Root error of the turn runner (bad requests: empty text, unknown member...)."""
+
+    code = "assistant_error"
+
+
+class Stage(StrEnum):
+    """The stages of a text turn, in order."""
+
+    UNDERSTAND = "understand"
+    ACT = "act"
+    STORE = "store"
+
+
+@dataclass(frozen=True)
+class TurnOutcome:
+    """What one turn did: the contract of ``confide ask --json`` and ``POST /v1/turns``."""
+
+    turn_id: str
+    member: str
+    transcript: str
+    intent: str | None
+    slots: Mapping[str, Any]
+    reply: str
+    actions: tuple[Action, ...]
+    stored: tuple[StoredItem, ...]
+    timings_ms: Mapping[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "turn_id": self.turn_id,
+            "member": self.member,
+            "transcript": self.transcript,
+            "intent": self.intent,
+            "slots": dict(self.slots),
+            "reply": self.reply,
+            "actions": [a.to_dict() for a in self.actions],
+            "stored": [s.to_dict() for s in self.stored],
+            "timings_ms": dict(self.timings_ms),
+        }
+
+
+def clean_text(text: str) -> str:
+    """Validate and normalise a typed request; refuse what cannot be a request."""
+    cleaned = " ".join(unicodedata.normalize("NFC", text).split())
+    if not cleaned:
+        raise AssistantError("the request is empty: say or type what you want", code="empty_text")
+    if len(cleaned) > MAX_TEXT_CHARS:
+        raise AssistantError(
+            f"the request is longer than {MAX_TEXT_CHARS} characters", code="text_too_long"
+        )
+    if any(unicodedata.category(c) in ("Cc", "Cs", "Co") for c in cleaned):
+        raise AssistantError("the request contains control characters", code="bad_text")
+    return cleaned
+
+
+class Assistant:
+    """One household's assistant over a vault."""
+
+    def __init__(
+        self, vault: Vault, household_id: str, recognizer: Recognizer | None = None
+    ) -> None:
+        self.vault = vault
+        self.household_id = household_id
+        self.recognizer = recognizer or Recognizer()
+        self._members: list[MemberInfo] = []
+        self._contacts: list[str] = []
+        self.refresh_household()
+
+    def refresh_household(self) -> None:
+        """Re-read members and contacts (after they change)."""
+        self._members = self.vault.members(self.household_id)
+        self._contacts = self.vault.contacts(self.household_id)
+
+    def member(self, name: str | None) -> MemberInfo:
+        if name is None:
+            return self.vault.owner(self.household_id)
+        for candidate in (False, True):
+            if candidate:
+                self.refresh_household()
+            for member in self._members:
+                if member.name.casefold() == " ".join(name.split()).casefold():
+                    return member
+        raise AssistantError(f"no household member called {name!r}", code="unknown_member")
+
+    def _skill_members(self) -> Sequence[Member]:
+        return [Member(m.id, m.name, m.role) for m in self._members]
+
+    def ask(
+        self, text: str, *, member: str | None = None, device_id: str | None = None
+    ) -> TurnOutcome:
+        """Run one text turn as ``member`` (default: the owner) and store it."""
+        transcript = clean_text(text)
+        speaker = self.member(member)
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+        with self.vault.session(self.household_id) as session:
+            turn = session.start_turn(speaker.id, "text", device_id)
+            records = session.records(turn)
+            now = local_naive(self.vault.clock.now())
+            lists = HouseholdLists(
+                members=tuple(m.name for m in self._members),
+                contacts=tuple(self._contacts),
+                shopping_items=tuple(
+                    str(r.payload.get("item", "")) for r in records.list("shopping_item")
+                ),
+            )
+            interpretation = self.recognizer.recognize(transcript, lists, now)
+            mark = time.perf_counter()
+            timings[Stage.UNDERSTAND] = (mark - started) * 1000
+            result = self._act(interpretation, speaker, now, records)
+            timings[Stage.ACT] = (time.perf_counter() - mark) * 1000
+            mark = time.perf_counter()
+            stored = self._store(session, turn, transcript, interpretation, result)
+            stored += tuple(records.touched)
+        timings[Stage.STORE] = (time.perf_counter() - mark) * 1000  # includes the commit
+        log.info("turn %s stored (%d items)", turn.id, len(stored))
+        return TurnOutcome(
+            turn_id=turn.id,
+            member=speaker.name,
+            transcript=transcript,
+            intent=interpretation.intent,
+            slots=dict(interpretation.slots),
+            reply=result.reply,
+            actions=result.actions,
+            stored=(*stored,),
+            timings_ms={k: round(v, 3) for k, v in timings.items()},
+        )
+
+    def _act(
+        self, interpretation: Interpretation, speaker: MemberInfo, now: Any, records: Any
+    ) -> SkillResult:
+        if interpretation.intent is None:
+            return SkillResult(NOT_UNDERSTOOD)
+        ctx = SkillContext(
+            now=now,
+            speaker=Member(speaker.id, speaker.name, speaker.role),
+            members=self._skill_members(),
+            contacts=self._contacts,
+            records=records,
+        )
+        try:
+            return handle(interpretation.intent, interpretation.slots, ctx)
+        except SkillError as err:
+            log.info("skill refused intent %s: %s", interpretation.intent, err.code)
+            return SkillResult("Sorry, I couldn't do that.")
+
+    @staticmethod
+    def _store(
+        session: VaultSession,
+        turn: Any,
+        transcript: str,
+        interpretation: Interpretation,
+        result: SkillResult,
+    ) -> tuple[StoredItem, ...]:
+        items = [
+            session.put_artifact(turn, "transcript", transcript.encode()),
+            session.put_json(turn, "interpretation", interpretation.to_dict()),
+        ]
+        items.extend(session.put_json(turn, "action", a.to_dict()) for a in result.actions)
+        items.append(session.put_artifact(turn, "reply", result.reply.encode()))
+        return tuple(items)
+
+    def fire_due(self) -> list[Fired]:
+        """Fire every timer, alarm and reminder that is due now (called every second by serve)."""
+        with self.vault.session(self.household_id) as session:
+            fired = fire_due(session.records(None), local_naive(self.vault.clock.now()))
+        for item in fired:
+            log.info("%s %s fired", item.kind, item.record_id)
+        return fired

@@ -1,0 +1,302 @@
+"""The ``confide`` command: thin, it parses arguments and calls the parts.
+
+Every command that prints data accepts ``--json``.  Bad input exits 2 with one line naming the
+problem (and, with ``--json``, an error document on stdout); never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import click
+import typer
+
+from confide import runtime
+from confide.errors import ConfideError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Confide: a voice assistant that keeps only what you allow, and proves it.",
+)
+members_app = typer.Typer(no_args_is_help=True, help="Household members.")
+contacts_app = typer.Typer(no_args_is_help=True, help="People outside the household.")
+devices_app = typer.Typer(no_args_is_help=True, help="Devices that may call the API.")
+app.add_typer(members_app, name="members")
+app.add_typer(contacts_app, name="contacts")
+app.add_typer(devices_app, name="devices")
+
+HomeOpt = Annotated[
+    Path | None, typer.Option("--home", help="Home directory (default: $CONFIDE_HOME).")
+]
+DbOpt = Annotated[
+    str | None, typer.Option("--db", help="Database URL (default: SQLite in the home).")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+
+
+def emit(data: Any, as_json: bool, text: str) -> None:
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=None))
+    else:
+        typer.echo(text)
+
+
+@contextmanager
+def installation(home: Path | None, db: str | None) -> Iterator[runtime.Installation]:
+    inst = runtime.open_installation(home, db)
+    try:
+        yield inst
+    finally:
+        inst.close()
+
+
+def parse_when(value: str | None, *, end_of_day: bool) -> float | None:
+    """A local date (YYYY-MM-DD) or ISO datetime as epoch seconds."""
+    if value is None:
+        return None
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            moment = datetime.combine(
+                day + timedelta(days=1 if end_of_day else 0), datetime.min.time()
+            )
+        else:
+            moment = datetime.fromisoformat(value)
+    except ValueError as err:
+        raise ConfideError(
+            f"not a date: {value!r} (use YYYY-MM-DD or YYYY-MM-DDTHH:MM)", code="bad_date"
+        ) from err
+    return moment.astimezone().timestamp()
+
+
+@app.command()
+def init(
+    household: Annotated[str, typer.Option(help="Household name.")] = "My household",
+    owner: Annotated[str, typer.Option(help="The owner's name.")] = "Owner",
+    home: HomeOpt = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create the vault and keys (does nothing if they exist)."""
+    vault = runtime.open_vault(home, db)
+    try:
+        found, created = runtime.init_household(vault, household, owner)
+        out = {"household": found.to_dict(), "created": created, "home": str(vault.home)}
+        verb = "Created" if created else "Already initialised:"
+        emit(out, as_json, f"{verb} household {found.name!r} in {vault.home}")
+    finally:
+        vault.close()
+
+
+@members_app.command("add")
+def members_add(
+    name: str,
+    role: Annotated[str, typer.Option(help="adult or child.")] = "adult",
+    home: HomeOpt = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add a household member."""
+    if role not in ("adult", "child"):
+        raise ConfideError(f"unknown role {role!r}: use adult or child", code="bad_role")
+    with installation(home, db) as inst:
+        member = inst.vault.add_member(inst.household.id, name, role)
+        emit(member.to_dict(), as_json, f"Added {member.name} ({member.role}).")
+
+
+@members_app.command("list")
+def members_list(home: HomeOpt = None, db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """List household members."""
+    with installation(home, db) as inst:
+        found = inst.vault.members(inst.household.id)
+        text = "\n".join(f"{m.name}\t{m.role}\t{m.id}" for m in found)
+        emit([m.to_dict() for m in found], as_json, text)
+
+
+@members_app.command("remove")
+def members_remove(
+    name: str, home: HomeOpt = None, db: DbOpt = None, as_json: JsonOpt = False
+) -> None:
+    """Remove a member who has no data left."""
+    with installation(home, db) as inst:
+        member = inst.vault.remove_member(inst.household.id, name)
+        inst.vault.record_access(inst.household.id, "operator:cli", "member.remove", [member.id])
+        emit(member.to_dict(), as_json, f"Removed {member.name}.")
+
+
+@contacts_app.command("add")
+def contacts_add(
+    name: str, home: HomeOpt = None, db: DbOpt = None, as_json: JsonOpt = False
+) -> None:
+    """Add a contact (someone messages can be addressed to)."""
+    with installation(home, db) as inst:
+        added = inst.vault.add_contact(inst.household.id, name)
+        emit({"name": added}, as_json, f"Added contact {added}.")
+
+
+@contacts_app.command("list")
+def contacts_list(home: HomeOpt = None, db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """List contacts."""
+    with installation(home, db) as inst:
+        found = inst.vault.contacts(inst.household.id)
+        emit(found, as_json, "\n".join(found))
+
+
+@devices_app.command("add")
+def devices_add(
+    name: str, home: HomeOpt = None, db: DbOpt = None, as_json: JsonOpt = False
+) -> None:
+    """Register a device and print its API token (shown once)."""
+    with installation(home, db) as inst:
+        device, token = inst.vault.add_device(inst.household.id, name)
+        inst.vault.record_access(inst.household.id, "operator:cli", "device.add", [device.id])
+        emit({**device.to_dict(), "token": token}, as_json, f"Device {device.name}: token {token}")
+
+
+@devices_app.command("list")
+def devices_list(home: HomeOpt = None, db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """List devices."""
+    with installation(home, db) as inst:
+        found = inst.vault.devices(inst.household.id)
+        emit([d.to_dict() for d in found], as_json, "\n".join(f"{d.name}\t{d.id}" for d in found))
+
+
+@app.command()
+def ask(
+    text: str,
+    member: Annotated[str | None, typer.Option(help="Who is speaking (default: owner).")] = None,
+    home: HomeOpt = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run one turn from text and print the reply."""
+    from confide.assistant import Assistant
+
+    with installation(home, db) as inst:
+        outcome = Assistant(inst.vault, inst.household.id).ask(text, member=member)
+        emit(outcome.to_dict(), as_json, outcome.reply)
+
+
+@app.command()
+def history(
+    since: Annotated[str | None, typer.Option(help="From this date (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option(help="Up to this date, inclusive.")] = None,
+    member: Annotated[str | None, typer.Option(help="Only this member's turns.")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="At most this many.")] = None,
+    home: HomeOpt = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List turns, newest first."""
+    from confide.vault import history as read_history
+
+    start, end = parse_when(since, end_of_day=False), parse_when(until, end_of_day=True)
+    with installation(home, db) as inst:
+        member_id = inst.vault.member(inst.household.id, member).id if member else None
+        turns = read_history(
+            inst.vault, inst.household.id, member_id=member_id, since=start, until=end, limit=limit
+        )
+        inst.vault.record_access(
+            inst.household.id, "operator:cli", "history.read", [member_id or inst.household.id]
+        )
+        rows = [t.to_dict() for t in turns]
+        text = "\n".join(
+            f"{r['created_at']}  {r['turn_id']}  {r['member']}  {r['source']}" for r in rows
+        )
+        emit(rows, as_json, text or "No turns.")
+
+
+@app.command()
+def show(turn_id: str, home: HomeOpt = None, db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Show a turn with every artifact derived from it and where it is stored."""
+    from confide.hub.views import turn_view
+
+    with installation(home, db) as inst:
+        view = turn_view(inst.vault, inst.household.id, turn_id, actor="operator:cli")
+        lines = [
+            f"turn {view['turn_id']}  {view['created_at']}  {view['member']}  ({view['source']})"
+        ]
+        for item in view["stored"]:
+            content = item.get("content")
+            shown = "" if content is None else f"  {json.dumps(content, ensure_ascii=False)}"
+            lines.append(f"  {item['kind']:<15} {item['id']:<26} {item['stored_in']}{shown}")
+        emit(view, as_json, "\n".join(lines))
+
+
+@app.command()
+def audit(
+    verify: Annotated[bool, typer.Option("--verify", help="Check the hash chain.")] = False,
+    limit: Annotated[int | None, typer.Option(min=1)] = None,
+    home: HomeOpt = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show the access log; --verify checks its chain (exit 1 if broken)."""
+    with installation(home, db) as inst:
+        if verify:
+            verdict = inst.vault.verify_audit(inst.household.id)
+            text = (
+                f"Audit log intact: {verdict.entries} entries."
+                if verdict.ok
+                else f"Audit log BROKEN after {verdict.entries} good entries: {verdict.problem}"
+            )
+            emit(verdict.to_dict(), as_json, text)
+            if not verdict.ok:
+                raise typer.Exit(1)
+            return
+        entries = inst.vault.audit_entries(inst.household.id, limit)
+        text = "\n".join(
+            f"{e.seq:>6} {datetime.fromtimestamp(e.at).isoformat(timespec='seconds')} "
+            f"{e.actor} {e.action} {' '.join(e.targets)}"
+            for e in entries
+        )
+        emit([e.to_dict() for e in entries], as_json, text or "The access log is empty.")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="HTTP port of the hub and API.")] = 8700,
+    home: HomeOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Run the HTTP API (creates a demo household on first run)."""
+    from confide.hub.server import run
+
+    run(home=home, db_url=db, host=host, port=port)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: one-line errors, exit 2 for bad input."""
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        result = app(args=args, prog_name="confide", standalone_mode=False)
+    except click.exceptions.Exit as done:
+        return int(done.exit_code)
+    except click.exceptions.Abort:
+        typer.echo("confide: aborted", err=True)
+        return 1
+    except click.ClickException as err:
+        return _fail(err.format_message(), "usage", bad_input=True, as_json="--json" in args)
+    except ConfideError as err:
+        return _fail(err.message, err.code, bad_input=err.bad_input, as_json="--json" in args)
+    return result if isinstance(result, int) else 0
+
+
+def _fail(message: str, code: str, *, bad_input: bool, as_json: bool) -> int:
+    line = " ".join(message.split())
+    if as_json:
+        typer.echo(json.dumps({"error": {"code": code, "message": line}}))
+    typer.echo(f"confide: {line}", err=True)
+    return 2 if bad_input else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,161 @@
+"""The HTTP API, versioned under /v1 and described at /openapi.json.
+
+Devices authenticate with a bearer token (``confide devices add NAME``).  Errors are JSON
+bodies ``{"error": {"code", "message"}}``: bad input answers 4xx, never 5xx.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
+
+from confide.assistant import Assistant
+from confide.errors import ConfideError
+from confide.hub.views import turn_view
+from confide.vault import Device, NotFoundError, Vault, history
+
+log = logging.getLogger(__name__)
+
+STATUS_BY_CODE = {"not_found": 404, "unknown_member": 404, "conflict": 409}
+
+
+class TextTurn(BaseModel):
+    text: str = Field(min_length=1, max_length=1000, description="What the person said or typed.")
+    member: str | None = Field(default=None, description="Who is speaking (default: owner).")
+
+
+bearer = HTTPBearer(auto_error=False)
+
+
+def authenticated_device(
+    request: Request,
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Device:
+    """The device whose bearer token came with the request, or 401."""
+    vault: Vault = request.app.state.assistant.vault
+    found = vault.authenticate(creds.credentials) if creds else None
+    if found is None or found.household_id != request.app.state.assistant.household_id:
+        raise HTTPException(
+            401,
+            "a valid device token is required (confide devices add NAME)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return found
+
+
+DeviceDep = Annotated[Device, Depends(authenticated_device)]
+
+
+def create_app(
+    vault: Vault,
+    household_id: str,
+    assistant: Assistant | None = None,
+    *,
+    tick_seconds: float | None = 1.0,
+) -> FastAPI:
+    """The API over one vault; every ``tick_seconds`` due timers and alarms fire."""
+    runner = assistant or Assistant(vault, household_id)
+
+    async def ticker(every: float) -> None:
+        while True:
+            try:
+                fired = await asyncio.to_thread(runner.fire_due)
+            except ConfideError as err:
+                log.warning("firing due records failed: %s", err.code)
+                fired = []
+            app.state.announcements.extend(
+                {
+                    "record_id": f.record_id,
+                    "kind": f.kind,
+                    "member_id": f.member_id,
+                    "text": f.text,
+                    "due_at": f.due_at.isoformat(timespec="seconds"),
+                }
+                for f in fired
+            )
+            await asyncio.sleep(every)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(ticker(tick_seconds)) if tick_seconds else None
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    app = FastAPI(title="Confide", version="1", lifespan=lifespan)
+    app.state.assistant = runner
+    app.state.announcements = []
+
+    @app.exception_handler(ConfideError)
+    async def confide_error(_request: Request, err: ConfideError) -> JSONResponse:
+        status = STATUS_BY_CODE.get(err.code, 400) if err.bad_input else 503
+        if isinstance(err, NotFoundError):
+            status = 404
+        return JSONResponse({"error": err.to_dict()}, status_code=status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, err: RequestValidationError) -> JSONResponse:
+        where = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', 'invalid')}"
+            for e in err.errors()
+        )
+        return JSONResponse({"error": {"code": "bad_request", "message": where}}, status_code=422)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_request: Request, err: HTTPException) -> JSONResponse:
+        return JSONResponse(
+            {"error": {"code": "http_error", "message": str(err.detail)}},
+            status_code=err.status_code,
+            headers=err.headers,
+        )
+
+    @app.post("/v1/turns", status_code=201, summary="Run one text turn")
+    def post_turn(body: TextTurn, dev: DeviceDep) -> dict[str, Any]:
+        return runner.ask(body.text, member=body.member, device_id=dev.id).to_dict()
+
+    @app.get("/v1/history", summary="List turns, newest first")
+    def get_history(
+        dev: DeviceDep,
+        member: str | None = None,
+        since: Annotated[float | None, Query(description="epoch seconds")] = None,
+        until: Annotated[float | None, Query(description="epoch seconds")] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> list[dict[str, Any]]:
+        member_id = runner.member(member).id if member else None
+        turns = history(
+            vault, household_id, member_id=member_id, since=since, until=until, limit=limit
+        )
+        vault.record_access(
+            household_id, f"device:{dev.id}", "history.read", [member_id or household_id]
+        )
+        return [t.to_dict() for t in turns]
+
+    @app.get("/v1/turns/{turn_id}", summary="A turn and everything derived from it")
+    def get_turn(turn_id: str, dev: DeviceDep) -> dict[str, Any]:
+        return turn_view(vault, household_id, turn_id, actor=f"device:{dev.id}")
+
+    @app.get("/healthz", summary="Liveness")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/v1/announcements", summary="Timers, alarms and reminders that went off")
+    def get_announcements(_dev: DeviceDep) -> list[dict[str, Any]]:
+        pending: list[dict[str, Any]] = app.state.announcements
+        app.state.announcements = []
+        return pending
+
+    return app

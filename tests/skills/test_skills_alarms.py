@@ -1,0 +1,196 @@
+"""alarm.set / alarm.cancel / alarm.list (the clock starts on Sunday 22 November 2026, 08:00)."""
+
+from datetime import datetime
+
+import pytest
+
+from confide.skills import SkillError, handle
+
+
+def set_alarm(ctx, **slots):
+    return handle("alarm.set", slots, ctx())
+
+
+def test_set_one_off_later_today(ctx, store):
+    result = set_alarm(ctx, time="09:30")
+    assert result.reply == "Alarm set for 9:30 am today."
+    [record] = store.list("alarm")
+    assert dict(record.payload) == {"time": "09:30", "next_at": "2026-11-22T09:30:00"}
+    assert record.member_id == "mem-alice"
+    assert record.origin_turn_id == "turn-1"
+    [action] = result.actions
+    assert (action.op, action.kind, action.record_id) == ("create", "alarm", record.id)
+    assert dict(action.data) == dict(record.payload)
+
+
+def test_set_time_already_past_today_rings_tomorrow(ctx, store):
+    result = set_alarm(ctx, time="06:45")
+    assert result.reply == "Alarm set for 6:45 am tomorrow."
+    assert store.list("alarm")[0].payload["next_at"] == "2026-11-23T06:45:00"
+
+
+def test_set_exactly_now_rings_tomorrow(ctx, store):
+    set_alarm(ctx, time="08:00")
+    assert store.list("alarm")[0].payload["next_at"] == "2026-11-23T08:00:00"
+
+
+@pytest.mark.parametrize(
+    ("date", "time", "reply"),
+    [
+        ("2026-11-27", "07:00", "Alarm set for 7 am on Friday."),
+        ("2026-12-25", "12:00", "Alarm set for 12 pm on Friday, 25 December."),
+        ("2027-01-04", "00:15", "Alarm set for 12:15 am on Monday, 4 January 2027."),
+        ("2026-11-22", "20:05", "Alarm set for 8:05 pm today."),
+    ],
+)
+def test_set_with_date(ctx, store, date, time, reply):
+    assert set_alarm(ctx, time=time, date=date).reply == reply
+    payload = store.list("alarm")[0].payload
+    assert payload["date"] == date
+    assert payload["next_at"] == f"{date}T{time}:00"
+    assert "repeat" not in payload
+
+
+def test_set_with_date_in_the_past_is_refused(ctx, store):
+    for date, time in [("2026-11-21", "09:00"), ("2026-11-22", "07:59")]:
+        with pytest.raises(SkillError) as err:
+            set_alarm(ctx, time=time, date=date)
+        assert err.value.code == "bad_slots"
+    assert store.all() == []
+
+
+@pytest.mark.parametrize(
+    ("now", "time", "repeat", "next_at", "reply"),
+    [
+        # Friday evening, weekdays: skips the weekend to Monday.
+        (datetime(2026, 11, 27, 20, 0), "06:30", "weekdays", "2026-11-30T06:30:00",
+         "Alarm set for 6:30 am on weekdays."),
+        # Friday morning before the ring: today still counts.
+        (datetime(2026, 11, 27, 6, 0), "06:30", "weekdays", "2026-11-27T06:30:00",
+         "Alarm set for 6:30 am on weekdays."),
+        # Sunday after the ring, weekends: next Saturday.
+        (datetime(2026, 11, 22, 8, 0), "07:00", "weekends", "2026-11-28T07:00:00",
+         "Alarm set for 7 am on weekends."),
+        # Sunday before the ring, weekends: today.
+        (datetime(2026, 11, 22, 8, 0), "09:00", "weekends", "2026-11-22T09:00:00",
+         "Alarm set for 9 am on weekends."),
+        # Monday after the ring, weekends: Saturday, not Tuesday.
+        (datetime(2026, 11, 23, 10, 0), "09:00", "weekends", "2026-11-28T09:00:00",
+         "Alarm set for 9 am on weekends."),
+        (datetime(2026, 11, 22, 8, 0), "07:00", "daily", "2026-11-23T07:00:00",
+         "Alarm set for 7 am every day."),
+        (datetime(2026, 11, 22, 8, 0), "07:00", "Mondays", "2026-11-23T07:00:00",
+         "Alarm set for 7 am every Monday."),
+        # Sunday to Sunday: a week later when today's ring has passed.
+        (datetime(2026, 11, 22, 8, 0), "07:00", "sunday", "2026-11-29T07:00:00",
+         "Alarm set for 7 am every Sunday."),
+    ],
+)  # fmt: skip
+def test_set_repeating(ctx, store, now, time, repeat, next_at, reply):
+    result = handle("alarm.set", {"time": time, "repeat": repeat}, ctx(now=now))
+    assert result.reply == reply
+    payload = store.list("alarm")[0].payload
+    assert payload["next_at"] == next_at
+    assert payload["repeat"] == repeat.lower().removesuffix("s") if repeat == "Mondays" else True
+    assert payload["repeat"] in {"weekdays", "weekends", "daily", "monday", "sunday"}
+
+
+def test_set_repeating_from_a_start_date(ctx, store):
+    # Tuesday 1 December, weekends: first ring Saturday 5 December.
+    result = set_alarm(ctx, time="08:30", date="2026-12-01", repeat="weekends")
+    assert result.reply == "Alarm set for 8:30 am on weekends, starting on Saturday, 5 December."
+    payload = store.list("alarm")[0].payload
+    assert payload["next_at"] == "2026-12-05T08:30:00"
+    assert payload["date"] == "2026-12-01"
+
+
+@pytest.mark.parametrize(
+    "slots",
+    [
+        {},
+        {"time": ""},
+        {"time": "25:00"},
+        {"time": "6:45am"},
+        {"time": 645},
+        {"time": "06:45", "date": "2026-02-30"},
+        {"time": "06:45", "date": "tomorrow"},
+        {"time": "06:45", "repeat": "fortnightly"},
+    ],
+)
+def test_set_with_bad_slots(ctx, store, slots):
+    with pytest.raises(SkillError) as err:
+        handle("alarm.set", slots, ctx())
+    assert err.value.code == "bad_slots"
+    assert store.all() == []
+
+
+def test_set_same_alarm_twice_keeps_one(ctx, store):
+    set_alarm(ctx, time="06:45")
+    result = set_alarm(ctx, time="06:45")
+    assert result.reply == "You already have an alarm for 6:45 am tomorrow."
+    assert result.actions == ()
+    assert len(store.list("alarm")) == 1
+    # A different repeat is a different alarm.
+    set_alarm(ctx, time="06:45", repeat="weekdays")
+    assert len(store.list("alarm")) == 2
+
+
+def test_list(ctx, people):
+    assert handle("alarm.list", {}, ctx()).reply == "You have no alarms."
+    set_alarm(ctx, time="07:00", repeat="weekdays")
+    assert handle("alarm.list", {}, ctx()).reply == "You have one alarm: 7 am on weekdays."
+    set_alarm(ctx, time="06:45")
+    handle("alarm.set", {"time": "05:00"}, ctx(speaker=people.bob))
+    result = handle("alarm.list", {}, ctx())
+    # Sorted by next ring; Bob's alarm is not Alice's.
+    assert result.reply == "You have 2 alarms: 6:45 am tomorrow and 7 am on weekdays."
+    assert [a.op for a in result.actions] == ["read", "read"]
+    assert all(a.kind == "alarm" and a.record_id for a in result.actions)
+
+
+def test_cancel_when_nothing_is_set(ctx, store):
+    result = handle("alarm.cancel", {}, ctx())
+    assert result.reply == "You have no alarms."
+    assert result.actions == ()
+    result = handle("alarm.cancel", {"time": "07:00"}, ctx())
+    assert result.reply == "You have no alarm for 7 am."
+    assert result.actions == ()
+    assert store.updates == []
+
+
+def test_cancel_without_time_cancels_the_next_one(ctx, store):
+    set_alarm(ctx, time="06:45")  # tomorrow
+    set_alarm(ctx, time="09:30")  # today: the next one
+    result = handle("alarm.cancel", {}, ctx())
+    assert result.reply == "I cancelled your alarm for 9:30 am today."
+    [action] = result.actions
+    assert action.op == "cancel"
+    assert store.get(action.record_id).status == "cancelled"
+    assert store.get(action.record_id).payload["time"] == "09:30"
+    [left] = store.list("alarm")
+    assert left.payload["time"] == "06:45"
+
+
+def test_cancel_by_time_only_touches_the_speakers_matching_alarms(ctx, store, people):
+    set_alarm(ctx, time="06:45")
+    set_alarm(ctx, time="07:00", repeat="weekdays")
+    handle("alarm.set", {"time": "06:45"}, ctx(speaker=people.bob))
+    result = handle("alarm.cancel", {"time": "06:45"}, ctx())
+    assert result.reply == "I cancelled your alarm for 6:45 am tomorrow."
+    assert [r.payload["time"] for r in store.list("alarm", member_id="mem-alice")] == ["07:00"]
+    assert len(store.list("alarm", member_id="mem-bob")) == 1
+
+
+def test_cancel_repeating_by_time(ctx, store):
+    set_alarm(ctx, time="07:00", repeat="weekdays")
+    set_alarm(ctx, time="07:00", repeat="weekends")
+    result = handle("alarm.cancel", {"time": "07:00"}, ctx())
+    assert result.reply == "I cancelled 2 alarms for 7 am."
+    assert len(result.actions) == 2
+    assert store.list("alarm") == []
+
+
+def test_cancel_with_bad_time(ctx):
+    with pytest.raises(SkillError) as err:
+        handle("alarm.cancel", {"time": "noon"}, ctx())
+    assert err.value.code == "bad_slots"
