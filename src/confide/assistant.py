@@ -27,7 +27,7 @@ from confide.skills import (
     handle,
 )
 from confide.skills.scheduler import Fired, fire_due
-from confide.vault import MemberInfo, StoredItem, Vault, VaultSession
+from confide.vault import MemberInfo, StoredItem, TurnRecords, Vault, VaultSession
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +102,8 @@ class Assistant:
         self.recognizer = recognizer or Recognizer()
         self._members: list[MemberInfo] = []
         self._contacts: list[str] = []
+        self._shopping: tuple[str, ...] = ()
+        self._shopping_version: tuple[Any, ...] | None = None
         self.refresh_household()
 
     def refresh_household(self) -> None:
@@ -119,6 +121,16 @@ class Assistant:
                 if member.name.casefold() == " ".join(name.split()).casefold():
                     return member
         raise AssistantError(f"no household member called {name!r}", code="unknown_member")
+
+    def _shopping_items(self, session: VaultSession, records: TurnRecords) -> tuple[str, ...]:
+        """Items on the shopping list (a slot list); decrypted again only when it changed."""
+        version = session.record_version("shopping_item")
+        if version != self._shopping_version:
+            self._shopping = tuple(
+                str(r.payload.get("item", "")) for r in records.list("shopping_item")
+            )
+            self._shopping_version = version
+        return self._shopping
 
     def _skill_members(self) -> Sequence[Member]:
         return [Member(m.id, m.name, m.role) for m in self._members]
@@ -138,9 +150,7 @@ class Assistant:
             lists = HouseholdLists(
                 members=tuple(m.name for m in self._members),
                 contacts=tuple(self._contacts),
-                shopping_items=tuple(
-                    str(r.payload.get("item", "")) for r in records.list("shopping_item")
-                ),
+                shopping_items=self._shopping_items(session, records),
             )
             interpretation = self.recognizer.recognize(transcript, lists, now)
             mark = time.perf_counter()
@@ -179,8 +189,9 @@ class Assistant:
         try:
             return handle(interpretation.intent, interpretation.slots, ctx)
         except SkillError as err:
+            # Skill errors are written to be spoken and never quote the request.
             log.info("skill refused intent %s: %s", interpretation.intent, err.code)
-            return SkillResult("Sorry, I couldn't do that.")
+            return SkillResult(err.message)
 
     @staticmethod
     def _store(

@@ -1,4 +1,5 @@
-"""Fixtures for the built-in skills: an in-memory record store and a controllable clock.
+"""Fixtures for the built-in skills: an in-memory record store and a controllable
+wall clock (fixture ``wall``; the suite-wide ``clock`` fixture is the vault's).
 
 ``FakeRecordStore`` is a working fake of :class:`confide.skills.RecordStore`, not a mock: it
 keeps records, filters them like the vault does (oldest first, ``None`` filters mean any),
@@ -115,7 +116,7 @@ class Clock:
 
 
 @pytest.fixture
-def clock() -> Clock:
+def wall() -> Clock:
     return Clock()
 
 
@@ -125,12 +126,12 @@ def store() -> FakeRecordStore:
 
 
 @pytest.fixture
-def ctx(store, clock):
-    """``ctx()`` is a fresh SkillContext at the clock's current time (speaker Alice)."""
+def ctx(store, wall):
+    """``ctx()`` is a fresh SkillContext at the wall clock's current time (speaker Alice)."""
 
     def make(speaker: Member = ALICE, now: datetime | None = None) -> SkillContext:
         return SkillContext(
-            now=now or clock.now,
+            now=now or wall.now,
             speaker=speaker,
             members=MEMBERS,
             contacts=CONTACTS,
@@ -151,3 +152,9 @@ class People:
 def people() -> People:
     """Alice (owner, the default speaker), Bob (adult), Cara Jones (child)."""
     return People()
+
+
+@pytest.fixture
+def fake_store():
+    """The :class:`FakeRecordStore` class, to build stores over other member ids."""
+    return FakeRecordStore

@@ -100,6 +100,16 @@ class VaultSession:
     def put_json(self, turn: TurnHandle, kind: str, value: Any) -> StoredItem:
         return self.put_artifact(turn, kind, json.dumps(value, ensure_ascii=False).encode())
 
+    def record_version(self, kind: str) -> tuple[Any, ...]:
+        """A cheap fingerprint of a household's records of one kind (changes when they do)."""
+        row = self.conn.execute(
+            sa.select(sa.func.count(), sa.func.max(action_records.c.updated_at)).where(
+                action_records.c.household_id == self.household_id,
+                action_records.c.kind == kind,
+            )
+        ).one()
+        return tuple(row)
+
     def records(self, turn: TurnHandle | None) -> TurnRecords:
         """The action records of this household; new ones are linked to ``turn``."""
         return TurnRecords(self, turn)

@@ -1,0 +1,82 @@
+"""time.get / date.get and the privacy intents."""
+
+from datetime import datetime
+
+import pytest
+
+from confide.skills import handle
+from confide.skills.privacy import CANNOT_FORGET
+
+
+@pytest.mark.parametrize(
+    ("now", "reply"),
+    [
+        (datetime(2026, 11, 22, 15, 5), "It's 3:05 pm."),
+        (datetime(2026, 11, 22, 15, 0, 59), "It's 3 pm."),
+        (datetime(2026, 11, 22, 0, 10), "It's 12:10 am."),
+        (datetime(2026, 11, 22, 12, 0), "It's 12 pm."),
+        (datetime(2026, 11, 22, 9, 30), "It's 9:30 am."),
+    ],
+)
+def test_time(ctx, store, now, reply):
+    result = handle("time.get", {}, ctx(now=now))
+    assert (result.reply, result.actions) == (reply, ())
+    assert store.all() == []
+
+
+@pytest.mark.parametrize(
+    ("now", "reply"),
+    [
+        (datetime(2026, 11, 22, 8, 0), "Today is Sunday, 22 November 2026."),
+        (datetime(2027, 1, 1, 23, 59), "Today is Friday, 1 January 2027."),
+    ],
+)
+def test_date(ctx, now, reply):
+    assert handle("date.get", {}, ctx(now=now)).reply == reply
+
+
+def test_explain_with_nothing_kept(ctx):
+    result = handle("privacy.explain", {}, ctx())
+    assert result.reply.startswith(
+        "I keep no alarms, timers, reminders, events, messages or shopping items for you."
+    )
+    assert "privacy hub" in result.reply
+    assert result.actions == ()
+
+
+def test_explain_counts_the_speakers_records(ctx, store, people):
+    handle("alarm.set", {"time": "06:45"}, ctx())
+    handle("alarm.set", {"time": "07:45"}, ctx())
+    handle("alarm.set", {"time": "08:45"}, ctx())
+    handle("alarm.cancel", {"time": "08:45"}, ctx())  # held, but no longer active
+    handle("timer.set", {"duration_s": 60}, ctx())
+    handle("shopping.add", {"item": "eggs"}, ctx())
+    handle("message.send", {"recipient": "Bob", "body": "hi"}, ctx())
+    handle("message.send", {"recipient": "me", "body": "note to self"}, ctx())
+    handle("message.send", {"recipient": "Alice", "body": "hello"}, ctx(speaker=people.bob))
+    handle("message.send", {"recipient": "Alice", "body": "again"}, ctx(speaker=people.bob))
+    handle("alarm.set", {"time": "05:00"}, ctx(speaker=people.bob))  # not Alice's
+    handle("shopping.add", {"item": "milk"}, ctx(speaker=people.bob))  # not Alice's
+
+    result = handle("privacy.explain", {}, ctx())
+    assert result.reply == (
+        "Right now I keep 2 alarms, 1 timer, 2 messages you sent, 1 shopping list item you added"
+        " and 2 messages for you from others."
+        " I also still hold 1 finished or cancelled record until your retention settings"
+        " remove it."
+        " Your history in the privacy hub shows every recording and transcript I keep."
+    )
+    counts = {(a.kind, tuple(a.data.items())) for a in result.actions}
+    assert ("alarm", (("count", 2),)) in counts
+    assert ("message", (("received", 2),)) in counts
+    assert all(a.op == "read" for a in result.actions)
+
+
+@pytest.mark.parametrize("intent", ["privacy.forget_last", "privacy.forget_today"])
+def test_forget_is_honest_and_does_nothing(ctx, store, intent):
+    handle("alarm.set", {"time": "06:45"}, ctx())
+    before = store.all()
+    result = handle(intent, {}, ctx())
+    assert result.reply == CANNOT_FORGET == "I can't delete by voice yet."
+    assert result.actions == ()
+    assert store.all() == before
