@@ -14,7 +14,6 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 
 from confide import runtime
@@ -278,13 +277,17 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     try:
         result = app(args=args, prog_name="confide", standalone_mode=False)
-    except click.exceptions.Exit as done:
+    except typer.Exit as done:
         return int(done.exit_code)
-    except click.exceptions.Abort:
+    except typer.Abort:
         typer.echo("confide: aborted", err=True)
         return 1
-    except click.ClickException as err:
-        return _fail(err.format_message(), "usage", bad_input=True, as_json="--json" in args)
+    except typer.TyperException as err:  # usage errors of the (vendored) click layer
+        message = err.format_message() if hasattr(err, "format_message") else str(err)
+        if type(err).__name__ == "NoArgsIsHelpError":
+            typer.echo(message, err=True)
+            return 2
+        return _fail(message, "usage", bad_input=True, as_json="--json" in args)
     except ConfideError as err:
         return _fail(err.message, err.code, bad_input=err.bad_input, as_json="--json" in args)
     return result if isinstance(result, int) else 0

@@ -7,30 +7,49 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
+import uvicorn
 
 from confide import runtime
 from confide.hub import create_app
 from confide.vault import Vault
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 @pytest.fixture
 def api(tmp_path: Path):
+    """The API served by a real uvicorn server on 127.0.0.1, in a thread."""
     vault = Vault.open(tmp_path / "home")
     household, token = runtime.create_demo(vault)
     app = create_app(vault, household.id, tick_seconds=None)
-    with TestClient(app, raise_server_exceptions=False) as client:
-        client.headers["Authorization"] = f"Bearer {token}"
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "API server did not start"
+        time.sleep(0.02)
+    base = f"http://127.0.0.1:{server.config.port}"
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as client:
         yield client
+    server.should_exit = True
+    thread.join(10)
     vault.close()
 
 
-def test_text_turn_then_history_and_lineage(api: TestClient) -> None:
+def test_text_turn_then_history_and_lineage(api: httpx.Client) -> None:
     made = api.post("/v1/turns", json={"text": "put eggs on the shopping list"})
     assert made.status_code == 201
     body = made.json()
@@ -43,7 +62,7 @@ def test_text_turn_then_history_and_lineage(api: TestClient) -> None:
     assert kinds >= {"data_key", "transcript", "interpretation", "action", "reply", "shopping_item"}
 
 
-def test_member_turns(api: TestClient) -> None:
+def test_member_turns(api: httpx.Client) -> None:
     made = api.post("/v1/turns", json={"text": "what time is it", "member": "Sam"}).json()
     assert made["member"] == "Sam"
     assert [t["turn_id"] for t in api.get("/v1/history", params={"member": "Sam"}).json()] == [
@@ -66,30 +85,24 @@ def test_member_turns(api: TestClient) -> None:
         ("get", "/v1/history?member=Nobody", None, 404),
     ],
 )
-def test_bad_input_is_4xx_json(api: TestClient, method, path, payload, status) -> None:
+def test_bad_input_is_4xx_json(api: httpx.Client, method, path, payload, status) -> None:
     response = api.request(method, path, json=payload)
     assert response.status_code == status
     assert set(response.json()["error"]) == {"code", "message"}
 
 
-def test_malformed_json_body(api: TestClient) -> None:
+def test_malformed_json_body(api: httpx.Client) -> None:
     response = api.post(
         "/v1/turns", content=b"{not json", headers={"Content-Type": "application/json"}
     )
     assert response.status_code == 422
 
 
-def test_tokens_are_required(api: TestClient) -> None:
+def test_tokens_are_required(api: httpx.Client) -> None:
     for headers in ({"Authorization": ""}, {"Authorization": "Bearer cfd_wrong"}):
         response = api.post("/v1/turns", json={"text": "what time is it"}, headers=headers)
         assert response.status_code == 401
     assert api.get("/openapi.json").status_code == 200
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_serve_runs_a_demo_household_and_fires_timers(tmp_path: Path) -> None:

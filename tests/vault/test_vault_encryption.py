@@ -143,15 +143,34 @@ def test_truncated_artifact_ciphertext(vault, household, written, length):
     _assert_decryption_error(caught, TRANSCRIPT)
 
 
-def test_ciphertext_copied_to_another_artifact_of_the_same_turn(vault, household, written):
-    """Same turn, same data key: only the associated data (artifact id) refuses it."""
+@pytest.fixture
+def twins(vault, household):
+    """Two artifacts of the same turn *and kind*, twice: in rows and in blobs."""
+    with vault.session(household.id) as session:
+        turn = session.start_turn(household.owner.id, "voice")
+        rows = [session.put_artifact(turn, "transcript", t) for t in (TRANSCRIPT, REPLY)]
+        blobs = [session.put_artifact(turn, "audio", a) for a in (AUDIO, AUDIO_2)]
+    return rows, blobs
+
+
+def test_ciphertext_copied_to_another_artifact_of_the_same_turn(vault, household, twins):
+    """Same turn, same kind, same data key: only the artifact id in the binding refuses it."""
+    (source, target), _blobs = twins
+    sealed = _get_column(vault, artifacts.c.ciphertext, source.id)
+    _set_column(vault, artifacts, target.id, ciphertext=sealed)
+    with pytest.raises(DecryptionError) as caught:
+        read_artifact(vault, household.id, target.id)
+    _assert_decryption_error(caught, TRANSCRIPT)
+    assert read_artifact(vault, household.id, source.id) == TRANSCRIPT  # the original is intact
+
+
+def test_ciphertext_copied_to_an_artifact_of_another_kind(vault, household, written):
     source, target = written.artifacts["transcript"].id, written.artifacts["reply"].id
     sealed = _get_column(vault, artifacts.c.ciphertext, source)
     _set_column(vault, artifacts, target, ciphertext=sealed)
     with pytest.raises(DecryptionError) as caught:
         read_artifact(vault, household.id, target)
     _assert_decryption_error(caught, TRANSCRIPT)
-    assert read_artifact(vault, household.id, source) == TRANSCRIPT  # the original is intact
 
 
 def test_ciphertexts_swapped_between_turns(vault, household, written, turn_writer):
@@ -201,12 +220,13 @@ def test_truncated_blob(vault, household, written, length):
         read_artifact(vault, household.id, art_id)
 
 
-def test_blob_copied_onto_another_blob_of_the_same_turn(vault, household, written):
-    source, target = written.artifacts["audio"].id, written.artifacts["audio_2"].id
-    _blob_path(vault, target).write_bytes(_blob_path(vault, source).read_bytes())
+def test_blob_copied_onto_another_blob_of_the_same_turn(vault, household, twins):
+    _rows, (source, target) = twins
+    _blob_path(vault, target.id).write_bytes(_blob_path(vault, source.id).read_bytes())
     with pytest.raises(DecryptionError) as caught:
-        read_artifact(vault, household.id, target)
+        read_artifact(vault, household.id, target.id)
     _assert_decryption_error(caught, AUDIO)
+    assert read_artifact(vault, household.id, source.id) == AUDIO
 
 
 # -- wrapped data keys -----------------------------------------------------------------------

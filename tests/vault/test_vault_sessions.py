@@ -132,10 +132,11 @@ def test_exception_in_session_rolls_back_everything(vault, household):
 
 
 def test_database_error_in_session_removes_blobs(vault, household):
-    with pytest.raises(sa.exc.IntegrityError), vault.session(household.id) as session:
+    with pytest.raises(sa.exc.DBAPIError), vault.session(household.id) as session:
         turn = session.start_turn(household.owner.id, "voice")
         session.put_artifact(turn, "audio", _big(LIMIT * 3))
-        session.start_turn("mem_00000000000000000000", "voice")  # no such member
+        assert _blob_files(vault)
+        session.conn.execute(sa.text("SELECT * FROM no_such_table"))  # the database fails
 
     assert _count(vault, turns) == 0
     assert _count(vault, artifacts) == 0
@@ -175,3 +176,31 @@ def test_turn_member_must_belong_to_the_household(vault, household):
     with pytest.raises(NotFoundError), vault.session(household.id) as session:
         session.start_turn(stranger.id, "text")
     assert _count(vault, turns) == 0
+
+
+def _fail_fast_on_locks(vault, backend):
+    """On SQLite, wait 0.2 s instead of 10 s for a lock, so a blocked read fails quickly."""
+    if backend != "sqlite":
+        return
+    vault.engine.dispose()
+    sa.event.listen(
+        vault.engine,
+        "connect",
+        lambda dbapi_connection, _record: dbapi_connection.execute("PRAGMA busy_timeout=200"),
+    )
+
+
+def test_read_inside_an_open_session(vault, household, backend):
+    """Reading (members, history...) while a session is open must not wait for the session."""
+    _fail_fast_on_locks(vault, backend)
+    with vault.session(household.id) as session:
+        session.start_turn(household.owner.id, "text")
+        assert vault.member(household.id, "Ben") == household.adult
+    assert _count(vault, turns) == 1
+
+
+def test_concurrent_readers(vault, household, backend):
+    _fail_fast_on_locks(vault, backend)
+    with vault.reading() as first:
+        first.execute(sa.select(sa.func.count()).select_from(turns)).scalar_one()
+        assert len(vault.members(household.id)) == 3

@@ -8,7 +8,7 @@ Rules (``today`` is the date of the recogniser's ``now``):
   day *after* today, never today itself: said on a Sunday, "sunday" is a week later.
 * "next friday" / "friday next week" is the Friday of next week (weeks start on Monday).
   On a Sunday, both rules name the same day.
-* A day of the month alone ("the 21st", "on the twenty first") is in this month when it is
+* A day of the month alone ("the 21st", "on the twenty first", "the 21") is in this month when it is
   today or later, otherwise in the first later month that has that day.
 * A day and a month ("december third", "the 3rd of december", "3 december", "december 3")
   is this year when it is today or later, otherwise the first later year that has it
@@ -156,7 +156,7 @@ def _parse_day_of_month(tokens: list[str], today: date) -> date:
     if not months:
         if tokens[:1] != ["the"] or len(tokens) < 2:
             raise ValueError(_NOT_A_DATE)
-        day = parse_ordinal(" ".join(tokens[1:]))
+        day = _parse_day(tokens[1:])
         return _next_day_of_month(today, day)
     month = MONTHS[months[0]]
     at = tokens.index(months[0])

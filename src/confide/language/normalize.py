@@ -1,7 +1,8 @@
 """Text clean-up before matching, keeping a map back to what the person typed or said.
 
-The matcher sees lower-case text where "7:30pm" reads "7 30 pm", "a.m." reads "am", quotes
-and brackets are gone and polite fillers at either end ("please", "hey confide", "thanks")
+The matcher sees lower-case words separated by single spaces: "7:30pm" reads "7 30 pm",
+"a.m." reads "am", "five-minute" reads "five minute", punctuation is gone (apostrophes inside
+words stay: "what's", "o'clock") and polite fillers at either end ("hey confide", "please")
 are dropped.  Free-text slots (a reminder's task, a message's body) are then cut from the
 *original* text through the offset map, so they keep the person's own words, case and
 punctuation.
@@ -45,7 +46,7 @@ def _sub(
         start, end = match.span()
         parts.append(text[pos:start])
         new_offsets.extend(offsets[pos:start])
-        replacement = match.expand(repl) if isinstance(repl, str) else repl(match)
+        replacement = repl if isinstance(repl, str) else repl(match)
         if replacement:
             first = offsets[start] if start < len(offsets) else len(offsets)
             last = offsets[end - 1] if end > start else first
@@ -59,14 +60,25 @@ def _sub(
     return "".join(parts), new_offsets
 
 
-_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+def _joined(match: re.Match[str]) -> str:
+    return f"{match.group(1)} {match.group(2)}"
+
+
+def _meridiem(match: re.Match[str]) -> str:
+    return f"{match.group(1)}m"
+
+
+_RULES: tuple[tuple[re.Pattern[str], str | _Replacement], ...] = (
     (re.compile(r"[\"“”«»()\[\]{}<>|@*_#~^=+\\/]"), " "),
-    (re.compile(r"\b([ap])\s?\.\s?m\b\.?", re.IGNORECASE), r"\1m"),
-    (re.compile(r"(\d)(am|pm)\b", re.IGNORECASE), r"\1 \2"),
-    (re.compile(r"\b(\d{1,2})[:.](\d{2})\b(?![.:]\d)"), r"\1 \2"),
-    (re.compile(r"(\d)(hours?|hrs?|minutes?|mins?|seconds?|secs?)\b", re.IGNORECASE), r"\1 \2"),
+    (re.compile(r"\b([ap])\s?\.\s?m\b\.?", re.IGNORECASE), _meridiem),
+    (re.compile(r"(\d)(am|pm)\b", re.IGNORECASE), _joined),
+    (re.compile(r"\b(\d{1,2})[:.](\d{2})\b(?![.:]\d)"), _joined),
+    (re.compile(r"(\d)(hours?|hrs?|minutes?|mins?|seconds?|secs?)\b", re.IGNORECASE), _joined),
     (re.compile(r"[’‘`´]"), "'"),
-    (re.compile(r"\s+"), " "),
+    (re.compile(r"[-–—_/,;:!?…¿¡]"), " "),
+    (re.compile(r"(?<!\d)\.|\.(?!\d)"), " "),
+    (re.compile(r"(?<!\w)'|'(?!\w)"), " "),
+    (re.compile(r"\s{2,}|[^\S ]"), " "),
 )
 
 
@@ -123,3 +135,11 @@ class Normaliser:
             if text == before:
                 break
         return text, offsets
+
+
+_PLAIN = Normaliser(())
+
+
+def match_form(text: str) -> str:
+    """How ``text`` reads to the matcher (used for names in the runtime lists)."""
+    return _PLAIN.normalise(text).text

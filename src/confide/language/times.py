@@ -6,9 +6,12 @@ actual moment, because an alarm and a reminder mean different things by "seven":
 
 * :func:`resolve_next` (alarms): the earliest reading strictly after ``now`` (on the given
   date, or on one of the given weekdays).  "seven" at 22:00 is 07:00; at 15:00 it is 19:00.
-* :func:`resolve_daytime` (reminders, calendar): for today (or no date) the next reading
-  strictly after ``now`` - that is always within 12 hours ("seven" at 15:00 is 19:00); for a
-  later date the daytime reading: 7-11 are morning, 12 is noon, 1-6 are afternoon/evening.
+* :func:`resolve_daytime` (reminders, calendar): with no date (or "today"), the reading in
+  the next 12 hours if it falls in the day (06:00-22:59), otherwise the next reading that
+  does: "seven" at 15:00 is 19:00, at 22:00 it is 07:00 tomorrow; "one" at 15:00 is 13:00
+  tomorrow, not 01:00; "eleven" at 15:00 is 11:00 tomorrow.  For a later date, the daytime
+  reading: 7-11 are morning, 12 is noon, 1-6 are afternoon/evening ("tomorrow at eight" is
+  08:00, "friday at three" 15:00).
 
 An hour counts as unambiguous when it is said with am/pm or a part of the day ("in the
 evening"), said as a 24-hour hour (0, 13-23, a leading zero such as "07", "oh seven"), or in
@@ -24,6 +27,9 @@ from datetime import date, datetime, time, timedelta
 from confide.language.numbers import TEENS, TENS, UNITS, parse_number, words
 
 _NOT_A_TIME = "not a time of day"
+#: Hours counted as "day" by the reminder/calendar rule: 06:00 to 22:59.
+DAY_START_HOUR = 6
+DAY_END_HOUR = 23
 
 _MERIDIEM_SUFFIXES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("in", "the", "morning"), "am"),
@@ -270,23 +276,32 @@ def resolve_next(
     raise ValueError("that time has already passed")
 
 
-def resolve_daytime(
-    clock: ClockTime, now: datetime, *, on_date: date | None = None
-) -> datetime:
+def _is_daytime(moment: datetime) -> bool:
+    return DAY_START_HOUR <= moment.hour < DAY_END_HOUR
+
+
+def resolve_daytime(clock: ClockTime, now: datetime, *, on_date: date | None = None) -> datetime:
     """The reminder/calendar rule (see the module docstring)."""
     today = now.date()
     if not clock.ambiguous:
         if on_date is not None:
             return datetime.combine(on_date, time(clock.hour, clock.minute))
         return resolve_next(clock, now)
-    if on_date is None:
-        return resolve_next(clock, now)
-    if on_date == today:
-        try:
-            return resolve_next(clock, now, on_date=today)
-        except ValueError:
-            return datetime.combine(today, time(daytime_hour(clock.hour), clock.minute))
-    return datetime.combine(on_date, time(daytime_hour(clock.hour), clock.minute))
+    if on_date is not None and on_date != today:
+        return datetime.combine(on_date, time(daytime_hour(clock.hour), clock.minute))
+    days = [today] if on_date == today else [today, today + timedelta(days=1)]
+    ahead = sorted(
+        moment
+        for day in days
+        for hour in clock.readings()
+        if (moment := _after(now, day, hour, clock.minute)) is not None
+    )
+    for moment in ahead:
+        if _is_daytime(moment):
+            return moment
+    if ahead:
+        return ahead[0]
+    return datetime.combine(today, time(daytime_hour(clock.hour), clock.minute))
 
 
 def daytime_hour(hour: int) -> int:

@@ -33,7 +33,9 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: sa.Connection) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # Writers take the write lock up front; readers (Vault.reading) read a WAL snapshot.
+    read_only = conn.get_execution_options().get("confide_read_only", False)
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def create_vault_engine(url: str, *, schema: str | None = None) -> Engine:

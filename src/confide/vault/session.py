@@ -19,7 +19,7 @@ from confide.vault.errors import NotFoundError
 from confide.vault.ids import new_id
 from confide.vault.keyring import artifact_aad, record_aad
 from confide.vault.models import ActionRecord, StoredItem
-from confide.vault.schema import action_records, artifacts, members, turns
+from confide.vault.schema import action_records, artifacts, devices, members, turns
 
 if TYPE_CHECKING:
     from confide.vault.store import Vault
@@ -51,7 +51,29 @@ class VaultSession:
         return self.vault.clock.now().timestamp()
 
     # -- turns and artifacts -------------------------------------------------------------
+    def member_key_id(self, member_id: str) -> str:
+        """The key id of a member of *this* household (cached), else ``NotFoundError``."""
+        cache = self.vault.member_key_ids
+        key_id = cache.get((self.household_id, member_id))
+        if key_id is None:
+            key_id = self.conn.execute(
+                sa.select(members.c.key_id).where(
+                    members.c.id == member_id, members.c.household_id == self.household_id
+                )
+            ).scalar_one_or_none()
+            if key_id is None:
+                raise NotFoundError(f"no member {member_id} in this household")
+            cache[(self.household_id, member_id)] = key_id
+        return key_id
+
     def start_turn(self, member_id: str, source: str, device_id: str | None = None) -> TurnHandle:
+        self.member_key_id(member_id)  # the speaker must belong to this household
+        if device_id is not None:
+            owner = self.conn.execute(
+                sa.select(devices.c.household_id).where(devices.c.id == device_id)
+            ).scalar_one_or_none()
+            if owner != self.household_id:
+                raise NotFoundError(f"no device {device_id} in this household")
         turn_id = new_id("turn")
         key_id = f"key_{turn_id}"
         at = self.now()
@@ -124,19 +146,8 @@ class TurnRecords:
         self.touched: list[StoredItem] = []
 
     def _member_key(self, member_id: str) -> bytes:
-        conn = self.session.conn
-        cache = self.session.vault.member_key_ids
-        key_id = cache.get(member_id)
-        if key_id is None:
-            key_id = conn.execute(
-                sa.select(members.c.key_id).where(
-                    members.c.id == member_id, members.c.household_id == self.session.household_id
-                )
-            ).scalar_one_or_none()
-            if key_id is None:
-                raise NotFoundError(f"no member {member_id} in this household")
-            cache[member_id] = key_id
-        return self.session.vault.keyring.data_key(conn, key_id)
+        key_id = self.session.member_key_id(member_id)
+        return self.session.vault.keyring.data_key(self.session.conn, key_id)
 
     def _seal(self, record_id: str, kind: str, member_id: str, payload: Mapping[str, Any]) -> bytes:
         data = json.dumps(dict(payload), ensure_ascii=False).encode()

@@ -59,7 +59,7 @@ class Vault:
         self.clock: Clock = clock or SystemClock()
         self.keyring = Keyring(home / "keys")
         self.blobs = BlobStore(home / "blobs")
-        self.member_key_ids: dict[str, str] = {}
+        self.member_key_ids: dict[tuple[str, str], str] = {}
 
     @classmethod
     def open(
@@ -111,8 +111,9 @@ class Vault:
 
     @contextmanager
     def reading(self) -> Iterator[sa.Connection]:
+        """A connection for reads (on SQLite a deferred transaction: it never waits for writers)."""
         with self.engine.connect() as conn:
-            yield conn
+            yield conn.execution_options(confide_read_only=True)
 
     # -- households --------------------------------------------------------------------------
     def create_household(self, name: str) -> Household:
@@ -133,6 +134,14 @@ class Vault:
                 return household
         raise NotFoundError(f"no household {household_id}")
 
+    @staticmethod
+    def _require_household(conn: sa.Connection, household_id: str) -> None:
+        found = conn.execute(
+            sa.select(households.c.id).where(households.c.id == household_id)
+        ).first()
+        if found is None:
+            raise NotFoundError(f"no household {household_id}")
+
     # -- members ----------------------------------------------------------------------------
     def add_member(self, household_id: str, name: str, role: str = "adult") -> MemberInfo:
         if role not in ROLES:
@@ -140,6 +149,7 @@ class Vault:
         cleaned = _clean_name(name, "member")
         member_id = new_id("mem")
         with self.engine.begin() as conn:
+            self._require_household(conn, household_id)
             if self._member_row(conn, household_id, cleaned) is not None:
                 raise ConflictError(f"there is already a member called {cleaned}")
             key_id = f"key_{member_id}"
@@ -218,13 +228,14 @@ class Vault:
             conn.execute(members.delete().where(members.c.id == member.id))
             conn.execute(data_keys.delete().where(data_keys.c.id == key_id))
         self.keyring.forget_cached(key_id)
-        self.member_key_ids.pop(member.id, None)
+        self.member_key_ids.pop((household_id, member.id), None)
         return member
 
     # -- contacts ---------------------------------------------------------------------------
     def add_contact(self, household_id: str, name: str) -> str:
         cleaned = _clean_name(name, "contact")
         with self.engine.begin() as conn:
+            self._require_household(conn, household_id)
             exists = conn.execute(
                 sa.select(contacts.c.id).where(
                     contacts.c.household_id == household_id,
@@ -259,6 +270,7 @@ class Vault:
         device = Device(new_id("dev"), household_id, _clean_name(name, "device"))
         token = f"cfd_{secrets.token_urlsafe(32)}"
         with self.engine.begin() as conn:
+            self._require_household(conn, household_id)
             conn.execute(
                 devices.insert().values(
                     id=device.id,
