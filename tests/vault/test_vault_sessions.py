@@ -178,6 +178,14 @@ def test_turn_member_must_belong_to_the_household(vault, household):
     assert _count(vault, turns) == 0
 
 
+def test_turn_device_must_belong_to_the_household(vault, household):
+    other = vault.create_household("Neighbours")
+    their_device, _token = vault.add_device(other.id, "Their speaker")
+    with pytest.raises(NotFoundError), vault.session(household.id) as session:
+        session.start_turn(household.owner.id, "voice", device_id=their_device.id)
+    assert _count(vault, turns) == 0
+
+
 def _fail_fast_on_locks(vault, backend):
     """On SQLite, wait 0.2 s instead of 10 s for a lock, so a blocked read fails quickly."""
     if backend != "sqlite":

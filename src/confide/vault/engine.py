@@ -23,7 +23,7 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     for pragma in (
         "PRAGMA journal_mode=WAL",
-        "PRAGMA synchronous=FULL",
+        "PRAGMA synchronous=NORMAL",
         "PRAGMA secure_delete=ON",
         "PRAGMA foreign_keys=ON",
         "PRAGMA busy_timeout=10000",

@@ -7,6 +7,7 @@ household key and stored wrapped; unwrapped keys are cached in memory only.  Des
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -15,12 +16,21 @@ from confide.vault import _crypto, _keyfile
 from confide.vault.errors import DecryptionError
 from confide.vault.schema import data_keys
 
+#: Unwrapped data keys kept in memory (least recently used beyond this are dropped).
+CACHED_DATA_KEYS = 4096
+
 
 class Keyring:
     def __init__(self, key_dir: Path) -> None:
         self.key_dir = key_dir
         self._household: dict[str, bytes] = {}
-        self._data: dict[str, bytes] = {}
+        self._data: OrderedDict[str, bytes] = OrderedDict()
+
+    def _remember(self, key_id: str, key: bytes) -> None:
+        self._data[key_id] = key
+        self._data.move_to_end(key_id)
+        while len(self._data) > CACHED_DATA_KEYS:
+            self._data.popitem(last=False)
 
     def create_household_key(self, household_id: str) -> bytes:
         key = _keyfile.create_key_file(self.key_dir, household_id)
@@ -45,12 +55,13 @@ class Keyring:
                 id=key_id, household_id=household_id, kind=kind, wrapped=wrapped, created_at=at
             )
         )
-        self._data[key_id] = key
+        self._remember(key_id, key)
         return key
 
     def data_key(self, conn: sa.Connection, key_id: str) -> bytes:
         key = self._data.get(key_id)
         if key is not None:
+            self._data.move_to_end(key_id)
             return key
         row = conn.execute(
             sa.select(data_keys.c.household_id, data_keys.c.wrapped).where(data_keys.c.id == key_id)
@@ -58,7 +69,7 @@ class Keyring:
         if row is None:
             raise DecryptionError(f"data key {key_id}")
         key = _crypto.unwrap_key(self.household_key(row.household_id), row.wrapped, key_id)
-        self._data[key_id] = key
+        self._remember(key_id, key)
         return key
 
     def forget_cached(self, key_id: str) -> None:

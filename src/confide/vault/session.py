@@ -1,11 +1,13 @@
 """One write transaction of the vault: a turn, its artifacts and the action records it touches.
 
 Everything a turn writes is committed together or not at all; blobs written during a session
-that rolls back are removed again, so a failed turn leaves nothing behind.
+that rolls back are removed again, so a failed turn leaves nothing behind.  The statements of
+the hot path are built once at import and only bound per call.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,6 +31,49 @@ BLOB_THRESHOLD = 16 * 1024
 ARTIFACT_TABLE = "db:artifacts"
 RECORD_TABLE = "db:action_records"
 
+_INSERT_TURN = turns.insert()
+_INSERT_ARTIFACT = artifacts.insert()
+_INSERT_RECORD = action_records.insert()
+_MEMBER_KEY = sa.select(members.c.key_id).where(
+    members.c.id == sa.bindparam("member_id"), members.c.household_id == sa.bindparam("hh")
+)
+_DEVICE_HOUSEHOLD = sa.select(devices.c.household_id).where(devices.c.id == sa.bindparam("id"))
+_GET_RECORD = sa.select(action_records).where(
+    action_records.c.id == sa.bindparam("id"), action_records.c.household_id == sa.bindparam("hh")
+)
+_UPDATE_RECORD = (
+    action_records.update()
+    .where(action_records.c.id == sa.bindparam("rid"))
+    .values(
+        status=sa.bindparam("new_status"),
+        ciphertext=sa.bindparam("sealed"),
+        updated_at=sa.bindparam("at"),
+    )
+)
+_RECORD_VERSION = sa.select(
+    sa.func.count(),
+    sa.func.count().filter(action_records.c.status == "active"),
+    sa.func.max(action_records.c.updated_at),
+).where(
+    action_records.c.household_id == sa.bindparam("hh"),
+    action_records.c.kind == sa.bindparam("kind"),
+)
+
+
+@functools.cache
+def _list_query(by_member: bool, by_audience: bool, by_status: bool) -> sa.Select[Any]:
+    query = sa.select(action_records).where(
+        action_records.c.household_id == sa.bindparam("hh"),
+        action_records.c.kind == sa.bindparam("kind"),
+    )
+    if by_member:
+        query = query.where(action_records.c.member_id == sa.bindparam("member_id"))
+    if by_audience:
+        query = query.where(action_records.c.audience_member_id == sa.bindparam("audience"))
+    if by_status:
+        query = query.where(action_records.c.status == sa.bindparam("status"))
+    return query.order_by(action_records.c.created_at, action_records.c.id)
+
 
 @dataclass(frozen=True)
 class TurnHandle:
@@ -50,28 +95,24 @@ class VaultSession:
     def now(self) -> float:
         return self.vault.clock.now().timestamp()
 
-    # -- turns and artifacts -------------------------------------------------------------
     def member_key_id(self, member_id: str) -> str:
         """The key id of a member of *this* household (cached), else ``NotFoundError``."""
         cache = self.vault.member_key_ids
         key_id = cache.get((self.household_id, member_id))
         if key_id is None:
             key_id = self.conn.execute(
-                sa.select(members.c.key_id).where(
-                    members.c.id == member_id, members.c.household_id == self.household_id
-                )
+                _MEMBER_KEY, {"member_id": member_id, "hh": self.household_id}
             ).scalar_one_or_none()
             if key_id is None:
                 raise NotFoundError(f"no member {member_id} in this household")
             cache[(self.household_id, member_id)] = key_id
         return key_id
 
+    # -- turns and artifacts -------------------------------------------------------------
     def start_turn(self, member_id: str, source: str, device_id: str | None = None) -> TurnHandle:
         self.member_key_id(member_id)  # the speaker must belong to this household
         if device_id is not None:
-            owner = self.conn.execute(
-                sa.select(devices.c.household_id).where(devices.c.id == device_id)
-            ).scalar_one_or_none()
+            owner = self.conn.execute(_DEVICE_HOUSEHOLD, {"id": device_id}).scalar_one_or_none()
             if owner != self.household_id:
                 raise NotFoundError(f"no device {device_id} in this household")
         turn_id = new_id("turn")
@@ -79,15 +120,16 @@ class VaultSession:
         at = self.now()
         self.vault.keyring.new_data_key(self.conn, self.household_id, key_id, "turn", at)
         self.conn.execute(
-            turns.insert().values(
-                id=turn_id,
-                household_id=self.household_id,
-                member_id=member_id,
-                device_id=device_id,
-                source=source,
-                key_id=key_id,
-                created_at=at,
-            )
+            _INSERT_TURN,
+            {
+                "id": turn_id,
+                "household_id": self.household_id,
+                "member_id": member_id,
+                "device_id": device_id,
+                "source": source,
+                "key_id": key_id,
+                "created_at": at,
+            },
         )
         return TurnHandle(turn_id, self.household_id, member_id, key_id)
 
@@ -106,16 +148,17 @@ class VaultSession:
         else:
             store, location, column = "db", ARTIFACT_TABLE, sealed
         self.conn.execute(
-            artifacts.insert().values(
-                id=artifact_id,
-                turn_id=turn.id,
-                kind=kind,
-                store=store,
-                size=len(data),
-                created_at=at,
-                expires_at=expires_at,
-                ciphertext=column,
-            )
+            _INSERT_ARTIFACT,
+            {
+                "id": artifact_id,
+                "turn_id": turn.id,
+                "kind": kind,
+                "store": store,
+                "size": len(data),
+                "created_at": at,
+                "expires_at": expires_at,
+                "ciphertext": column,
+            },
         )
         return StoredItem(artifact_id, kind, location, len(data), at, expires_at)
 
@@ -124,12 +167,7 @@ class VaultSession:
 
     def record_version(self, kind: str) -> tuple[Any, ...]:
         """A cheap fingerprint of a household's records of one kind (changes when they do)."""
-        row = self.conn.execute(
-            sa.select(sa.func.count(), sa.func.max(action_records.c.updated_at)).where(
-                action_records.c.household_id == self.household_id,
-                action_records.c.kind == kind,
-            )
-        ).one()
+        row = self.conn.execute(_RECORD_VERSION, {"hh": self.household_id, "kind": kind}).one()
         return tuple(row)
 
     def records(self, turn: TurnHandle | None) -> TurnRecords:
@@ -151,9 +189,8 @@ class TurnRecords:
 
     def _seal(self, record_id: str, kind: str, member_id: str, payload: Mapping[str, Any]) -> bytes:
         data = json.dumps(dict(payload), ensure_ascii=False).encode()
-        return _crypto.seal(
-            self._member_key(member_id), data, record_aad(record_id, kind, member_id)
-        )
+        aad = record_aad(record_id, kind, member_id)
+        return _crypto.seal(self._member_key(member_id), data, aad)
 
     def _open(self, row: Any) -> ActionRecord:
         key = self._member_key(row.member_id)
@@ -171,6 +208,14 @@ class TurnRecords:
             audience_member_id=row.audience_member_id,
         )
 
+    def _row(self, record_id: str) -> Any:
+        row = self.session.conn.execute(
+            _GET_RECORD, {"id": record_id, "hh": self.session.household_id}
+        ).first()
+        if row is None:
+            raise NotFoundError(f"no action record {record_id}")
+        return row
+
     def create(
         self,
         kind: str,
@@ -181,33 +226,28 @@ class TurnRecords:
     ) -> ActionRecord:
         record_id = new_id("rec")
         at = self.session.now()
+        if audience_member_id is not None:
+            self.session.member_key_id(audience_member_id)  # must be of this household
         self.session.conn.execute(
-            action_records.insert().values(
-                id=record_id,
-                household_id=self.session.household_id,
-                member_id=member_id,
-                audience_member_id=audience_member_id,
-                kind=kind,
-                status="active",
-                origin_turn_id=self.turn.id if self.turn else None,
-                created_at=at,
-                updated_at=at,
-                ciphertext=self._seal(record_id, kind, member_id, payload),
-            )
+            _INSERT_RECORD,
+            {
+                "id": record_id,
+                "household_id": self.session.household_id,
+                "member_id": member_id,
+                "audience_member_id": audience_member_id,
+                "kind": kind,
+                "status": "active",
+                "origin_turn_id": self.turn.id if self.turn else None,
+                "created_at": at,
+                "updated_at": at,
+                "ciphertext": self._seal(record_id, kind, member_id, payload),
+            },
         )
         self.touched.append(StoredItem(record_id, kind, RECORD_TABLE, created_at=at))
         return self.get(record_id)
 
     def get(self, record_id: str) -> ActionRecord:
-        row = self.session.conn.execute(
-            sa.select(action_records).where(
-                action_records.c.id == record_id,
-                action_records.c.household_id == self.session.household_id,
-            )
-        ).first()
-        if row is None:
-            raise NotFoundError(f"no action record {record_id}")
-        return self._open(row)
+        return self._open(self._row(record_id))
 
     def update(
         self,
@@ -216,14 +256,18 @@ class TurnRecords:
         payload: Mapping[str, Any] | None = None,
         status: str | None = None,
     ) -> ActionRecord:
-        current = self.get(record_id)
-        values: dict[str, Any] = {"updated_at": self.session.now()}
+        row = self._row(record_id)
+        sealed = row.ciphertext
         if payload is not None:
-            values["ciphertext"] = self._seal(record_id, current.kind, current.member_id, payload)
-        if status is not None:
-            values["status"] = status
+            sealed = self._seal(record_id, row.kind, row.member_id, payload)
         self.session.conn.execute(
-            action_records.update().where(action_records.c.id == record_id).values(**values)
+            _UPDATE_RECORD,
+            {
+                "rid": record_id,
+                "new_status": status if status is not None else row.status,
+                "sealed": sealed,
+                "at": self.session.now(),
+            },
         )
         return self.get(record_id)
 
@@ -235,15 +279,15 @@ class TurnRecords:
         audience_member_id: str | None = None,
         status: str | None = "active",
     ) -> list[ActionRecord]:
-        query = sa.select(action_records).where(
-            action_records.c.household_id == self.session.household_id,
-            action_records.c.kind == kind,
+        params = {
+            "hh": self.session.household_id,
+            "kind": kind,
+            "member_id": member_id,
+            "audience": audience_member_id,
+            "status": status,
+        }
+        query = _list_query(
+            member_id is not None, audience_member_id is not None, status is not None
         )
-        if member_id is not None:
-            query = query.where(action_records.c.member_id == member_id)
-        if audience_member_id is not None:
-            query = query.where(action_records.c.audience_member_id == audience_member_id)
-        if status is not None:
-            query = query.where(action_records.c.status == status)
-        rows = self.session.conn.execute(query.order_by(action_records.c.created_at))
+        rows = self.session.conn.execute(query, {k: v for k, v in params.items() if v is not None})
         return [self._open(row) for row in rows]
