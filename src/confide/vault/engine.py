@@ -1,6 +1,8 @@
 """Database engines for the vault: SQLite (the embedded default) or PostgreSQL by URL.
 
-SQLite is opened in WAL mode with ``synchronous=FULL`` (an acknowledged write survives a crash),
+SQLite is opened in WAL mode with ``synchronous=NORMAL`` (a committed transaction survives the
+process being killed at any instruction; only an OS crash or power loss can lose the last few
+commits, never corrupt the database - FULL would fsync each commit and halve turn throughput),
 ``secure_delete=ON`` (deleted rows are zeroed, not left in free pages), foreign keys on, and
 every transaction started with ``BEGIN IMMEDIATE`` so concurrent writers queue instead of
 failing half-way.
