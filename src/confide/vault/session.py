@@ -91,6 +91,7 @@ class VaultSession:
         self.conn = conn
         self.household_id = household_id
         self.written_blobs: list[str] = []
+        self._pending_artifacts: list[dict[str, Any]] = []
 
     def now(self) -> float:
         return self.vault.clock.now().timestamp()
@@ -136,7 +137,10 @@ class VaultSession:
     def put_artifact(
         self, turn: TurnHandle, kind: str, data: bytes, *, expires_at: float | None = None
     ) -> StoredItem:
-        """Seal ``data`` under the turn's key and store it (row or blob by size)."""
+        """Seal ``data`` under the turn's key and store it (row or blob by size).
+
+        Rows are batched and written by :meth:`flush`, which the session calls before commit.
+        """
         artifact_id = new_id("art")
         key = self.vault.keyring.data_key(self.conn, turn.key_id)
         sealed = _crypto.seal(key, data, artifact_aad(artifact_id, kind, turn.id))
@@ -147,8 +151,7 @@ class VaultSession:
             store, location, column = "blob", f"blob:{self.vault.blobs.relative(artifact_id)}", None
         else:
             store, location, column = "db", ARTIFACT_TABLE, sealed
-        self.conn.execute(
-            _INSERT_ARTIFACT,
+        self._pending_artifacts.append(
             {
                 "id": artifact_id,
                 "turn_id": turn.id,
@@ -158,9 +161,15 @@ class VaultSession:
                 "created_at": at,
                 "expires_at": expires_at,
                 "ciphertext": column,
-            },
+            }
         )
         return StoredItem(artifact_id, kind, location, len(data), at, expires_at)
+
+    def flush(self) -> None:
+        """Write pending artifact rows (one batched statement); done before every commit."""
+        if self._pending_artifacts:
+            self.conn.execute(_INSERT_ARTIFACT, self._pending_artifacts)
+            self._pending_artifacts = []
 
     def put_json(self, turn: TurnHandle, kind: str, value: Any) -> StoredItem:
         return self.put_artifact(turn, kind, json.dumps(value, ensure_ascii=False).encode())

@@ -103,6 +103,7 @@ class Vault:
             with self.engine.begin() as conn:
                 session = VaultSession(self, conn, household_id)
                 yield session
+                session.flush()
         except BaseException:
             if session is not None:
                 for blob_id in session.written_blobs:
