@@ -38,7 +38,7 @@ def test_init_is_idempotent(home: Path, capsys: pytest.CaptureFixture[str]) -> N
 
 
 def test_ask_json_contract(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    out = run_json(capsys, "ask", "wake me up at six forty five", "--home", str(home))
+    out = run_json(capsys, "ask", "wake me up at six forty five am", "--home", str(home))
     for key in ("turn_id", "transcript", "intent", "slots", "reply", "actions", "stored"):
         assert key in out
     assert out["intent"] == "alarm.set"

@@ -125,7 +125,9 @@ def sample_expression(
     raise AssertionError(f"unexpected template element {expression!r}")
 
 
-def template_samples(recognizer: Recognizer, per_template: int, seed: int = 7) -> list[tuple[str, int, str]]:
+def template_samples(
+    recognizer: Recognizer, per_template: int, seed: int = 7
+) -> list[tuple[str, int, str]]:
     """(intent, template index, sentence) for ``per_template`` samples of every template."""
     rng = random.Random(seed)
     intents = recognizer._templates.intents
@@ -137,7 +139,9 @@ def template_samples(recognizer: Recognizer, per_template: int, seed: int = 7) -
             lists = {**intents.slot_lists, **data.slot_lists}
             for sentence in data.sentences:
                 for _ in range(per_template):
-                    text = " ".join(sample_expression(sentence.expression, lists, rules, rng).split())
+                    text = " ".join(
+                        sample_expression(sentence.expression, lists, rules, rng).split()
+                    )
                     samples.append((intent.name, index, text))
                 index += 1
     return samples

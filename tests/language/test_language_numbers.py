@@ -91,7 +91,8 @@ def test_parse_ordinal_rejects(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "suffix"), [(1, "st"), (2, "nd"), (3, "rd"), (4, "th"), (11, "th"), (112, "th"), (101, "st")]
+    ("value", "suffix"),
+    [(1, "st"), (2, "nd"), (3, "rd"), (4, "th"), (11, "th"), (112, "th"), (101, "st")],
 )
 def test_ordinal_suffix(value: int, suffix: str) -> None:
     assert ordinal_suffix(value) == suffix

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
+import random
 import shutil
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 import pytest
-from hassil import sample_intents
 
 from confide.language import LanguageError, Recognizer
 from confide.language.dates import parse_date
 from confide.language.durations import parse_duration
-from confide.language.templates import DEFAULT_TEMPLATES_DIR, load_templates
+from confide.language.loader import DEFAULT_TEMPLATES_DIR, load_templates
 from confide.language.times import parse_time
-
-from conftest import SAMPLE_LISTS, sample_expression, template_samples  # noqa: I001
+from conftest import SAMPLE_LISTS, sample_expression, template_samples
 
 NOW = datetime(2026, 11, 22, 15, 0)
 DOMAIN_FILES = {
@@ -87,18 +87,6 @@ def test_most_template_samples_are_fully_understood(recognizer: Recognizer) -> N
         assert understood[intent] / total >= 0.6, intent
 
 
-def test_hassil_samples_are_recognised(recognizer: Recognizer) -> None:
-    """hassil's own sampler (first expansions of each template, wildcards excluded)."""
-    intents = recognizer._templates.intents
-    seen = Counter()
-    for intent, text in sample_intents(intents, max_sentences_per_intent=40):
-        norm = recognizer._normalise(text)
-        best = recognizer._best(recognizer._candidates(norm, SAMPLE_LISTS))
-        assert best is not None and best.intent == intent, text
-        seen[intent] += 1
-    assert len(seen) >= 13  # every intent without free text or runtime lists
-
-
 def test_required_keywords_never_hide_a_sentence(recognizer: Recognizer) -> None:
     """hassil skips a block whose keywords are all absent; the templates must not rely on luck."""
     intents = recognizer._templates.intents
@@ -109,32 +97,32 @@ def test_required_keywords_never_hide_a_sentence(recognizer: Recognizer) -> None
 
 
 @pytest.mark.parametrize(
-    ("list_name", "parse"),
+    ("list_name", "parse", "share"),
     [
-        ("time", lambda text: parse_time(text)),
-        ("date", lambda text: parse_date(text, NOW.date())),
-        ("duration", lambda text: parse_duration(text)),
+        ("time", parse_time, 1.0),
+        ("duration", parse_duration, 1.0),
+        # "february 31st" is grammatical but no date: the only kind of failure allowed
+        ("date", lambda text: parse_date(text, NOW.date()), 0.97),
     ],
 )
-def test_the_parsers_read_what_the_grammar_accepts(recognizer: Recognizer, list_name, parse) -> None:
-    import random
-
+def test_the_parsers_read_what_the_grammar_accepts(
+    recognizer: Recognizer, list_name: str, parse: Callable[[str], object], share: float
+) -> None:
     intents = recognizer._templates.intents
     rng = random.Random(3)
-    ok = 0
-    total = 400
+    failed = []
+    total = 1500
     for _ in range(total):
-        slot_list = intents.slot_lists[list_name]
-        value = rng.choice(slot_list.values)
-        text = " ".join(
-            sample_expression(value.text_in, intents.slot_lists, intents.expansion_rules, rng).split()
-        )
+        value = rng.choice(intents.slot_lists[list_name].values)
+        words = sample_expression(value.text_in, intents.slot_lists, intents.expansion_rules, rng)
+        text = " ".join(words.split())
         try:
             parse(text)
-            ok += 1
         except ValueError:
-            pass  # "zero pm", "april 31st", "5 minutes 3 minutes": grammatical, meaningless
-    assert ok / total >= 0.75
+            failed.append(text)
+    assert (total - len(failed)) / total >= share, failed[:10]
+    if list_name == "date":
+        assert all(any(d in t for d in ("29", "30", "31", "thirt")) for t in failed), failed
 
 
 # ---------------------------------------------------------------- loading errors
@@ -193,7 +181,10 @@ def test_unknown_rule_and_bad_syntax(templates_copy: Path) -> None:
 
 
 def test_rule_cycle(templates_copy: Path) -> None:
-    _append(templates_copy / "privacy.yaml", 'expansion_rules:\n  loop_a: "<loop_b>"\n  loop_b: "x <loop_a>"\n')
+    _append(
+        templates_copy / "privacy.yaml",
+        'expansion_rules:\n  loop_a: "<loop_b>"\n  loop_b: "x <loop_a>"\n',
+    )
     path = templates_copy / "privacy.yaml"
     path.write_text(
         path.read_text(encoding="utf-8").replace('"that was private"', '"that was <loop_a>"'),
@@ -225,8 +216,11 @@ def test_duplicates_are_refused(templates_copy: Path) -> None:
         ("language: en\nintents:\n  x.y:\n    data:\n      - sentences: []\n", "is empty"),
         ("language: en\nintents:\n  x.y: [1]\n", "only 'data"),
         ("language: en\nlists:\n  recipient:\n    values: [Eve]\n", "supplied at recognition time"),
-        ("language: en\nlists:\n  n:\n    range: {from: 1, to: 9}\n"
-         "intents:\n  x.y:\n    data:\n      - sentences: ['count {n}']\n", "digit ranges"),
+        (
+            "language: en\nlists:\n  n:\n    range: {from: 1, to: 9}\n"
+            "intents:\n  x.y:\n    data:\n      - sentences: ['count {n}']\n",
+            "digit ranges",
+        ),
         ("language: en\nlists:\n  n:\n    nonsense: true\n", "bad list"),
     ],
 )
@@ -241,3 +235,32 @@ def test_missing_or_empty_directory(tmp_path: Path) -> None:
     assert "not a directory" in _load_error(tmp_path / "missing")
     (tmp_path / "empty").mkdir()
     assert "no *.yaml files" in _load_error(tmp_path / "empty")
+
+
+def test_other_intents_get_raw_slots(templates_copy: Path) -> None:
+    """A template set may add intents (a skill's ``<skill_id>.<intent>``): raw slot values."""
+    (templates_copy / "weather.yaml").write_text(
+        "language: en\n"
+        "intents:\n"
+        "  weather_skill.forecast:\n"
+        "    data:\n"
+        "      - sentences:\n"
+        '          - "<what_is> the weather (in|for) {city} [{date}]"\n'
+        '          - "will it rain on {event}"\n'
+        "lists:\n"
+        "  city:\n"
+        "    values: [paris, {in: new york, out: NYC}]\n"
+        "  event:\n"
+        "    wildcard: true\n",
+        encoding="utf-8",
+    )
+    recognizer = Recognizer(templates_copy)
+    lists = SAMPLE_LISTS
+    got = recognizer.recognize("What's the weather in New York tomorrow?", lists, NOW)
+    assert got.to_dict() == {
+        "intent": "weather_skill.forecast",
+        "slots": {"city": "NYC", "date": "tomorrow"},
+    }
+    got = recognizer.recognize("will it rain on Ana's Birthday", lists, NOW)
+    assert got.slots == {"event": "Ana's Birthday"}
+    assert recognizer.recognize("what time is it", lists, NOW).intent == "time.get"

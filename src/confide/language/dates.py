@@ -110,22 +110,20 @@ def parse_date(text: str, today: date) -> date:
 _PART_TAILS = [[part] for part in ("morning", "afternoon", "evening", "night")]
 
 
+_THIS = (["this"], ["coming"], ["this", "coming"])
+
+
 def _parse_weekday(tokens: list[str], today: date) -> date | None:
     names = [t for t in tokens if t in WEEKDAYS]
     if len(names) != 1:
         return None
     target = WEEKDAYS.index(names[0])
     rest = [t for t in tokens if t != names[0]]
-    if tokens[0] == names[0] and rest in ([], ["next", "week"]):
-        if rest:
-            return _next_week(today, target)
-        return _first_after(today, target)
-    if tokens[-1] != names[0]:
-        return None
-    if rest in (["this"], ["coming"], ["this", "coming"]):
-        return _first_after(today, target)
-    if rest == ["next"]:
+    first, last = tokens[0] == names[0], tokens[-1] == names[0]
+    if (first and rest == ["next", "week"]) or (last and rest == ["next"]):
         return _next_week(today, target)
+    if (first and not rest) or (last and rest in _THIS):
+        return _first_after(today, target)
     return None
 
 

@@ -70,15 +70,15 @@ def parse_duration(text: str) -> int:
     amount: list[str] = []
     i = 0
     while i < len(tokens):
-        token = tokens[i]
-        if token not in UNITS:
-            if not amount and token == "and":
+        word = tokens[i]
+        if word not in UNITS:
+            if not amount and word == "and":
                 i += 1
                 continue
-            amount.append(token)
+            amount.append(word)
             i += 1
             continue
-        unit = UNITS[token]
+        unit = UNITS[word]
         if not amount or unit in seen:
             raise ValueError(_NOT_A_DURATION)
         seen.add(unit)

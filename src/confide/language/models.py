@@ -20,6 +20,15 @@ class HouseholdLists:
     contacts: tuple[str, ...] = ()
     shopping_items: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        # Lists given instead of tuples are accepted (and made hashable: the recogniser
+        # caches its compiled templates per HouseholdLists).
+        for name in ("members", "contacts", "shopping_items"):
+            values = getattr(self, name)
+            if isinstance(values, str) or not all(isinstance(v, str) for v in values):
+                raise TypeError(f"HouseholdLists.{name} must be a sequence of strings")
+            object.__setattr__(self, name, tuple(values))
+
 
 @dataclass(frozen=True)
 class Interpretation:

@@ -116,8 +116,8 @@ class Normaliser:
             current, offsets = _sub(current, offsets, pattern, repl)
         current, offsets = self._strip_edges(current, offsets)
         lowered = current.lower()
-        if len(lowered) != len(current):  # a few characters grow when lower-cased
-            lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in current)
+        if len(lowered) != len(current):  # a few characters grow when lower-cased ("İ")
+            lowered = "".join(c.lower()[0] for c in current)
         return Normalised(original=original, text=lowered, offsets=tuple(offsets))
 
     def _strip_edges(self, text: str, offsets: list[int]) -> tuple[str, list[int]]:
@@ -138,8 +138,12 @@ class Normaliser:
 
 
 _PLAIN = Normaliser(())
+_SIMPLE = re.compile(r"[a-z0-9]+(?: [a-z0-9]+|'[a-z0-9]+)*")
 
 
 def match_form(text: str) -> str:
     """How ``text`` reads to the matcher (used for names in the runtime lists)."""
+    simple = " ".join(text.lower().split())
+    if _SIMPLE.fullmatch(simple):  # the common case, without the full clean-up
+        return simple
     return _PLAIN.normalise(text).text

@@ -105,9 +105,13 @@ def _parse_below_hundred(tokens: list[str]) -> int:
         for table in (UNITS, TEENS, TENS):
             if word in table and word != "oh":
                 return table[word]
-    elif len(tokens) == 2 and tokens[0] in TENS and tokens[1] in UNITS:
-        if tokens[1] not in ("zero", "oh"):
-            return TENS[tokens[0]] + UNITS[tokens[1]]
+    elif (
+        len(tokens) == 2
+        and tokens[0] in TENS
+        and tokens[1] in UNITS
+        and tokens[1] not in ("zero", "oh")
+    ):
+        return TENS[tokens[0]] + UNITS[tokens[1]]
     raise ValueError(_NOT_A_NUMBER)
 
 

@@ -26,11 +26,11 @@ from hassil.expression import TextChunk
 from hassil.intents import SlotList, WildcardSlotList
 
 from confide.language.errors import LanguageError
+from confide.language.loader import RUNTIME_LISTS, Templates, load_templates
 from confide.language.matcher import Candidate, CompiledIntents
 from confide.language.models import NOT_UNDERSTOOD, HouseholdLists, Interpretation
-from confide.language.normalize import Normaliser, Normalised, match_form
+from confide.language.normalize import Normalised, Normaliser, match_form
 from confide.language.slots import Match, build_slots, clean_item
-from confide.language.templates import RUNTIME_LISTS, Templates, load_templates
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -50,19 +50,39 @@ def _text_list(name: str, pairs: Iterable[tuple[str, str]]) -> TextSlotList:
     return TextSlotList(name=name, values=values)
 
 
-def household_slot_lists(lists: HouseholdLists) -> dict[str, SlotList]:
-    """The runtime slot lists of ``lists``: ``recipient`` and ``shopping_item``."""
+def _recipients(lists: HouseholdLists) -> TextSlotList:
     people = [(n, n.strip()) for n in (*lists.members, *lists.contacts) if n.strip()]
+    return _text_list("recipient", people)
+
+
+def _shopping_items(lists: HouseholdLists) -> TextSlotList:
     items: list[tuple[str, str]] = []
     for item in lists.shopping_items:
         try:
             items.append((item, clean_item(item)))
         except ValueError:
             continue
-    return {
-        "recipient": _text_list("recipient", people),
-        "shopping_item": _text_list("shopping_item", items),
-    }
+    return _text_list("shopping_item", items)
+
+
+#: How each runtime list is made, and which fields of HouseholdLists it depends on.
+_RUNTIME: dict[str, tuple[Callable[[HouseholdLists], SlotList], tuple[str, ...]]] = {
+    "recipient": (_recipients, ("members", "contacts")),
+    "shopping_item": (_shopping_items, ("shopping_items",)),
+}
+
+
+def household_slot_lists(lists: HouseholdLists) -> dict[str, SlotList]:
+    """The runtime slot lists of ``lists``: ``recipient`` and ``shopping_item``."""
+    return {name: make(lists) for name, (make, _) in _RUNTIME.items()}
+
+
+_Values = tuple[tuple[str, ...], ...]
+
+
+def _fields(group: tuple[str, ...]) -> tuple[str, ...]:
+    """The fields of HouseholdLists that the runtime lists of ``group`` depend on."""
+    return tuple(sorted({field for name in group for field in _RUNTIME[name][1]}))
 
 
 def score(candidate: Candidate, order: dict[str, int]) -> tuple[int, int, int, int]:
@@ -95,11 +115,20 @@ class Recognizer:
             if isinstance(slot_list, WildcardSlotList)
         )
         self._compiled = CompiledIntents(intents, self._templates.intent_files, RUNTIME_LISTS)
-        self._household: Callable[[HouseholdLists], CompiledIntents] = lru_cache(
+        # Templates that use runtime lists are compiled per group of lists they use, and
+        # cached by those lists' values only: a new shopping list recompiles the few
+        # templates that name shopping items, nothing else.
+        self._groups = tuple((group, _fields(group)) for group in self._compiled.runtime_groups)
+        self._group_cache: Callable[[tuple[str, ...], _Values], CompiledIntents] = lru_cache(
             maxsize=_HOUSEHOLD_CACHE_SIZE
-        )(lambda lists: self._compiled.with_lists(household_slot_lists(lists)))
-        self._household(HouseholdLists())  # compile once now: errors show at start-up
+        )(self._compile_group)
+        for group, fields in self._groups:  # compile now: template errors show at start-up
+            self._group_cache(group, tuple(() for _ in fields))
         _LOGGER.debug("loaded %d intents", len(self._order))
+
+    def _compile_group(self, group: tuple[str, ...], values: _Values) -> CompiledIntents:
+        lists = HouseholdLists(**dict(zip(_fields(group), values, strict=True)))
+        return self._compiled.with_lists({name: _RUNTIME[name][0](lists) for name in group})
 
     # The methods below are internal; tests and tools use them to look inside.
 
@@ -109,8 +138,11 @@ class Recognizer:
 
     def _candidates(self, norm: Normalised, lists: HouseholdLists) -> list[Candidate]:
         """Every template that matches (at most one reading per template)."""
-        household = self._household(lists)
-        return [*self._compiled.candidates(norm.text), *household.candidates(norm.text)]
+        found = list(self._compiled.candidates(norm.text))
+        for group, fields in self._groups:
+            values: _Values = tuple(getattr(lists, field) for field in fields)
+            found.extend(self._group_cache(group, values).candidates(norm.text))
+        return found
 
     def _interpret(self, candidate: Candidate, norm: Normalised, now: datetime) -> Interpretation:
         """The interpretation of one match (not understood if a value is invalid)."""

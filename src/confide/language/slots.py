@@ -1,16 +1,19 @@
 """Turning matched entities into the slot values of DESIGN §5.
 
-Each builder gets the hassil entities of the best match and returns the slots, or raises
+Each builder gets the entities of the best match and returns the slots, or raises
 :class:`ValueError` when a value cannot be understood (then nothing is acted on).
 
 * Times and dates: see :mod:`.times` and :mod:`.dates` for the rules.  An alarm's ``time``
   follows the alarm rule (the next occurrence); reminders and calendar events follow the
   daytime rule.  ``when``/``start`` are "YYYY-MM-DDTHH:MM"; an alarm's ``date`` is given only
-  when one was said.  A reminder "in <duration>" is ``now`` + duration, cut to the minute.
+  when one was said.  A reminder "in <duration>" is ``now`` + duration, cut to the minute;
+  so is an alarm "in <duration>" (less than a day).
 * Free text (task, body, title) is the person's own words, cut from the original text with
   surrounding spaces and punctuation removed.
 * Shopping items are lower-case, without a leading "some", "a", "an", "the", "more", "any",
   "a few", "a couple of"; "milk and bread" stays one item.
+* Intents without a builder here (a template set's own, e.g. a skill's) get the raw values:
+  a list's output value, or the free text.
 """
 
 from __future__ import annotations
@@ -35,10 +38,11 @@ _REPEAT_DAYS: dict[str, frozenset[int]] = {
     **{name: frozenset({index}) for index, name in enumerate(WEEKDAYS)},
 }
 _ITEM_PREFIX = re.compile(
-    r"^(?:(?:some|a|an|the|more|any|a few|a couple of|a couple|a bit of|a little|extra)\s+)+"
+    r"^(?:(?:a couple of|a couple|a bit of|a little|a few|some|more|any|the|an|a)\s+)+"
 )
 _EDGES = " \t.,;:!?\"'“”‘’()[]-"
 _MAX_DURATION_S = 100 * 3600
+_DAY_S = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,12 @@ def _moment(match: Match) -> datetime:
 
 
 def _alarm_set(match: Match) -> Slots:
+    if match.has("duration"):  # "wake me up in twenty minutes"
+        seconds = parse_duration(match.words("duration"))
+        if seconds >= _DAY_S:
+            raise ValueError("an alarm within a day")
+        moment = match.now + timedelta(seconds=seconds)
+        return {"time": format_hhmm(moment.hour, moment.minute)}
     clock = _clock(match)
     slots: Slots = {}
     if match.has("date"):

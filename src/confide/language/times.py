@@ -7,15 +7,16 @@ actual moment, because an alarm and a reminder mean different things by "seven":
 * :func:`resolve_next` (alarms): the earliest reading strictly after ``now`` (on the given
   date, or on one of the given weekdays).  "seven" at 22:00 is 07:00; at 15:00 it is 19:00.
 * :func:`resolve_daytime` (reminders, calendar): with no date (or "today"), the reading in
-  the next 12 hours if it falls in the day (06:00-22:59), otherwise the next reading that
-  does: "seven" at 15:00 is 19:00, at 22:00 it is 07:00 tomorrow; "one" at 15:00 is 13:00
-  tomorrow, not 01:00; "eleven" at 15:00 is 11:00 tomorrow.  For a later date, the daytime
-  reading: 7-11 are morning, 12 is noon, 1-6 are afternoon/evening ("tomorrow at eight" is
-  08:00, "friday at three" 15:00).
+  the next 12 hours unless it falls in the night (00:00-05:59), then the next reading that
+  does not: "seven" at 15:00 is 19:00, at 22:00 it is 07:00 tomorrow; "eleven" at 15:00 is
+  23:00; "one" at 15:00 is 13:00 tomorrow, not 01:00; "twelve" at 15:00 is noon tomorrow.
+  For a later date, the daytime reading: 7-11 are morning, 12 is noon, 1-6 are
+  afternoon/evening ("tomorrow at eight" is 08:00, "friday at three" 15:00).
 
 An hour counts as unambiguous when it is said with am/pm or a part of the day ("in the
 evening"), said as a 24-hour hour (0, 13-23, a leading zero such as "07", "oh seven"), or in
-the military form "seventeen hundred".  Invalid values raise :class:`ValueError`.
+the military form "seventeen hundred".  "half six" is the British 6:30.  Invalid values
+raise :class:`ValueError`.
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ from datetime import date, datetime, time, timedelta
 from confide.language.numbers import TEENS, TENS, UNITS, parse_number, words
 
 _NOT_A_TIME = "not a time of day"
-#: Hours counted as "day" by the reminder/calendar rule: 06:00 to 22:59.
+#: Hours counted as "day" by the reminder/calendar rule: 06:00 to 23:59.
 DAY_START_HOUR = 6
-DAY_END_HOUR = 23
+DAY_END_HOUR = 24
 
 _MERIDIEM_SUFFIXES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("in", "the", "morning"), "am"),
@@ -122,7 +123,7 @@ def _parse_hour(tokens: list[str]) -> ClockTime:
     """An hour on its own: returns ClockTime(hour, 0, ambiguous)."""
     if len(tokens) == 1 and tokens[0].isdigit() and len(tokens[0]) <= 2:
         value = int(tokens[0])
-        explicit = value == 0 or value > 12 or len(tokens[0]) == 2 and tokens[0][0] == "0"
+        explicit = value == 0 or value > 12 or (len(tokens[0]) == 2 and tokens[0][0] == "0")
         return ClockTime(value, 0, ambiguous=not explicit)
     if len(tokens) == 2 and tokens[0] in ("oh", "zero") and tokens[1] in UNITS:
         return ClockTime(UNITS[tokens[1]], 0)
@@ -197,41 +198,53 @@ def parse_time(text: str) -> ClockTime:
     >>> parse_time("19:30")
     ClockTime(hour=19, minute=30, ambiguous=False)
     """
-    tokens = _normalise(text)
-    tokens, meridiem = _split_meridiem(tokens)
+    tokens, meridiem = _split_meridiem(_normalise(text))
     if not tokens:
         raise ValueError(_NOT_A_TIME)
+    special = _parse_special(tokens, meridiem)
+    if special is not None:
+        return special
+    if tokens[0] == "half" and len(tokens) > 1 and tokens[1] not in _RELATIONS:  # "half six"
+        tokens = ["half", "past", *tokens[1:]]
+    relation = next((i for i, t in enumerate(tokens) if t in _RELATIONS), None)
+    if relation is not None and 0 < relation < len(tokens) - 1:
+        return _parse_relative(tokens, relation, meridiem)
     if tokens[-1] == "oclock":
-        tokens = tokens[:-1]
-        if not tokens:
+        if len(tokens) < 2:
             raise ValueError(_NOT_A_TIME)
-        result = _parse_hour(tokens)
-    elif tokens in (["noon"], ["midday"], ["twelve", "noon"], ["12", "noon"]):
-        if meridiem not in (None, "pm", "afternoon"):
-            raise ValueError(_NOT_A_TIME)
-        return ClockTime(12, 0)
-    elif tokens in (["midnight"], ["twelve", "midnight"], ["12", "midnight"]):
-        if meridiem not in (None, "am", "night"):
-            raise ValueError(_NOT_A_TIME)
-        return ClockTime(0, 0)
-    elif tokens[-1] == "hours" or tokens[-1] == "hundred":
-        if tokens[-1] == "hours":
-            tokens = tokens[:-1]
-        if meridiem or len(tokens) < 2 or tokens[-1] != "hundred":
-            raise ValueError(_NOT_A_TIME)
-        hour = _parse_hour(tokens[:-1])
-        return ClockTime(hour.hour, 0)
+        result = _parse_hour(tokens[:-1])
     else:
-        relation = next((i for i, t in enumerate(tokens) if t in _RELATIONS), None)
-        if relation is not None and 0 < relation < len(tokens) - 1:
-            return _parse_relative(tokens, relation, meridiem)
-        else:
-            result = _split_hour_minute(tokens)
+        result = _split_hour_minute(tokens)
     if meridiem is not None:
         if not result.ambiguous:
             raise ValueError(_NOT_A_TIME)
         result = result.with_meridiem(meridiem)
     return result
+
+
+_NOON = (["noon"], ["midday"], ["twelve", "noon"], ["12", "noon"])
+_MIDNIGHT = (["midnight"], ["twelve", "midnight"], ["12", "midnight"])
+
+
+def _parse_special(tokens: list[str], meridiem: str | None) -> ClockTime | None:
+    """Noon, midnight and "seventeen hundred [hours]"; None for other forms."""
+    if tokens in _NOON:
+        if meridiem not in (None, "pm", "afternoon"):
+            raise ValueError(_NOT_A_TIME)
+        return ClockTime(12, 0)
+    if tokens in _MIDNIGHT:
+        if meridiem not in (None, "am", "night"):
+            raise ValueError(_NOT_A_TIME)
+        return ClockTime(0, 0)
+    if tokens[-1] == "hours":
+        tokens = tokens[:-1]
+        if not tokens or tokens[-1] != "hundred":
+            raise ValueError(_NOT_A_TIME)
+    if tokens[-1] != "hundred":
+        return None
+    if meridiem or len(tokens) < 2:
+        raise ValueError(_NOT_A_TIME)
+    return ClockTime(_parse_hour(tokens[:-1]).hour, 0)
 
 
 def _split_hour_minute(tokens: list[str]) -> ClockTime:
