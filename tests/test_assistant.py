@@ -48,7 +48,7 @@ def test_alarm_turn_acts_and_stores_everything_linked(assistant: Assistant) -> N
     assert [a.kind for a in out.actions] == ["alarm"]
     assert out.reply and out.reply != NOT_UNDERSTOOD
     kinds = sorted(item.kind for item in out.stored)
-    assert kinds == ["action", "alarm", "interpretation", "reply", "transcript"]
+    assert kinds == ["actions", "alarm", "interpretation", "reply", "transcript"]
     found = lineage(assistant.vault, assistant.household_id, out.turn_id)
     linked = {i.id for i in found.items()}
     assert {i.id for i in out.stored} <= linked

@@ -111,7 +111,11 @@ def test_console_script_in_a_real_process(home: Path) -> None:
     exe = Path(sys.executable).with_name("confide")
     done = subprocess.run(
         [str(exe), "ask", "start a five minute timer", "--json"],
-        env=env, capture_output=True, text=True, check=False, timeout=60,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["slots"] == {"duration_s": 300}

@@ -205,7 +205,9 @@ class Assistant:
             session.put_artifact(turn, "transcript", transcript.encode()),
             session.put_json(turn, "interpretation", interpretation.to_dict()),
         ]
-        items.extend(session.put_json(turn, "action", a.to_dict()) for a in result.actions)
+        if result.actions:
+            actions = [a.to_dict() for a in result.actions]
+            items.append(session.put_json(turn, "actions", actions))
         items.append(session.put_artifact(turn, "reply", result.reply.encode()))
         return tuple(items)
 

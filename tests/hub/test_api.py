@@ -59,7 +59,14 @@ def test_text_turn_then_history_and_lineage(api: httpx.Client) -> None:
     assert [t["turn_id"] for t in listed] == [body["turn_id"]]
     turn = api.get(f"/v1/turns/{body['turn_id']}").json()
     kinds = {item["kind"] for item in turn["stored"]}
-    assert kinds >= {"data_key", "transcript", "interpretation", "action", "reply", "shopping_item"}
+    assert kinds >= {
+        "data_key",
+        "transcript",
+        "interpretation",
+        "actions",
+        "reply",
+        "shopping_item",
+    }
 
 
 def test_member_turns(api: httpx.Client) -> None:
@@ -111,7 +118,9 @@ def test_serve_runs_a_demo_household_and_fires_timers(tmp_path: Path) -> None:
     exe = Path(sys.executable).with_name("confide")
     proc = subprocess.Popen(
         [str(exe), "serve", "--port", str(port), "--home", str(home)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={**os.environ},
     )
     try:
         base = f"http://127.0.0.1:{port}"
@@ -139,7 +148,9 @@ def test_serve_runs_a_demo_household_and_fires_timers(tmp_path: Path) -> None:
             time.sleep(0.25)
             fired = httpx.get(f"{base}/v1/announcements", headers=auth).json()
         assert [f["kind"] for f in fired] == ["timer"]
-        status = httpx.post(f"{base}/v1/turns", json={"text": "what's left on my timer"}, headers=auth)
+        status = httpx.post(
+            f"{base}/v1/turns", json={"text": "what's left on my timer"}, headers=auth
+        )
         assert status.json()["intent"] == "timer.status"
         turn = httpx.get(f"{base}/v1/turns/{made.json()['turn_id']}", headers=auth).json()
         timer = next(i for i in turn["stored"] if i["kind"] == "timer")

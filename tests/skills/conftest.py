@@ -95,6 +95,9 @@ class FakeRecordStore:
             and (status is None or r.status == status)
         ]
 
+    def count(self, kind, *, member_id=None, status="active"):
+        return len(self.list(kind, member_id=member_id, status=status))
+
     # test helpers, not part of the protocol
     def get(self, record_id: str) -> StoredRecord:
         return self._records[record_id]

@@ -40,7 +40,7 @@ def test_explain_with_nothing_kept(ctx):
     assert result.reply.startswith(
         "I keep no alarms, timers, reminders, events, messages or shopping items for you."
     )
-    assert "privacy hub" in result.reply
+    assert "Your history shows" in result.reply
     assert result.actions == ()
 
 
@@ -64,7 +64,7 @@ def test_explain_counts_the_speakers_records(ctx, store, people):
         " and 2 messages for you from others."
         " I also still hold 1 finished or cancelled record until your retention settings"
         " remove it."
-        " Your history in the privacy hub shows every recording and transcript I keep."
+        " Your history shows every request I keep and everything made from it."
     )
     counts = {(a.kind, tuple(a.data.items())) for a in result.actions}
     assert ("alarm", (("count", 2),)) in counts

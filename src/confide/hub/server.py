@@ -13,6 +13,7 @@ from pathlib import Path
 import uvicorn
 
 from confide import runtime
+from confide.assistant import Assistant
 from confide.hub.api import create_app
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,9 @@ def run(*, home: Path | None, db_url: str | None, host: str, port: int) -> None:
             path = _write_token(vault.home, token)
             print(f"Created demo household {household.name!r}; device token in {path}:\n{token}")
         print(f"Confide: API on http://{host}:{port}/v1 (OpenAPI at /openapi.json)", flush=True)
-        app = create_app(vault, household.id)
+        assistant = Assistant(vault, household.id)
+        assistant.recognizer.warm_up()
+        app = create_app(vault, household.id, assistant)
         uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
     finally:
         vault.close()

@@ -11,7 +11,7 @@ from typing import Any
 from confide.vault import Vault, VaultSession, lineage, read_artifact
 
 #: Artifact kinds whose plaintext is JSON.
-JSON_KINDS = frozenset({"interpretation", "action"})
+JSON_KINDS = frozenset({"interpretation", "actions"})
 
 
 def turn_view(vault: Vault, household_id: str, turn_id: str, *, actor: str) -> dict[str, Any]:

@@ -13,6 +13,7 @@ inside a list value (the hour inside a time) are not.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Iterable, Mapping
@@ -39,6 +40,13 @@ from confide.language.errors import LanguageError
 _SEP = r"(?:\s|\b)"
 _MAX_DEPTH = 50
 _WORD_SPLIT = re.compile(r"(\s+)")
+
+
+@functools.lru_cache(maxsize=4096)
+def _compile_source(source: str) -> re.Pattern[str]:
+    """Compiled regexes by source, shared: a shopping list that returns to an earlier state
+    (eggs added, bought, added again) reuses the patterns compiled for it."""
+    return re.compile(source, re.DOTALL)
 
 
 @dataclass
@@ -106,7 +114,7 @@ class CompiledSentence:
         pattern = self._pattern
         if pattern is None:
             try:
-                pattern = re.compile(self.source, re.DOTALL)
+                pattern = _compile_source(self.source)
             except re.error as err:  # a bug in this module, not in the templates
                 raise LanguageError(
                     f"sentence templates: {self.where}: cannot compile ({err.msg})",

@@ -126,6 +126,10 @@ class Recognizer:
             self._group_cache(group, tuple(() for _ in fields))
         _LOGGER.debug("loaded %d intents", len(self._order))
 
+    def warm_up(self) -> None:
+        """Compile every template's regex now instead of on first use (servers call this)."""
+        self._compiled.compile_all()
+
     def _compile_group(self, group: tuple[str, ...], values: _Values) -> CompiledIntents:
         lists = HouseholdLists(**dict(zip(_fields(group), values, strict=True)))
         return self._compiled.with_lists({name: _RUNTIME[name][0](lists) for name in group})

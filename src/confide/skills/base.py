@@ -74,6 +74,16 @@ class RecordStore(Protocol):
         """Records of a kind, oldest first; ``None`` filters mean "any"."""
         ...
 
+    def count(
+        self,
+        kind: RecordKind,
+        *,
+        member_id: str | None = None,
+        status: RecordStatus | None = "active",
+    ) -> int:
+        """How many records of a kind there are (without decrypting them)."""
+        ...
+
 
 @dataclass(frozen=True)
 class SkillContext:

@@ -3,7 +3,7 @@
 ``privacy.explain`` ("what do you keep about me?") counts the speaker's action records by kind:
 the active ones they own, the messages waiting for them from others, and, honestly, the
 finished or cancelled records still held until retention removes them.  Recordings and
-transcripts are not visible to skills; the reply points to the privacy hub for those.
+transcripts are not visible to skills; the reply points to the history (CLI, API) for those.
 
 Deleting by voice comes later: the two ``forget`` intents say so and do nothing.
 """
@@ -50,9 +50,8 @@ class PrivacySkill:
         actions: list[Action] = []
         inactive = 0
         for kind, one, many in KIND_NAMES:
-            records = ctx.records.list(kind, member_id=me, status=None)
-            active = sum(1 for r in records if r.status == "active")
-            inactive += len(records) - active
+            active = ctx.records.count(kind, member_id=me)
+            inactive += ctx.records.count(kind, member_id=me, status=None) - active
             if active:
                 parts.append(plural(active, one, many))
                 actions.append(Action("read", kind, data={"count": active}))
@@ -74,5 +73,5 @@ class PrivacySkill:
                 f" I also still hold {plural(inactive, 'finished or cancelled record')}"
                 f" until your retention settings remove {pronoun}."
             )
-        reply += " Your history in the privacy hub shows every recording and transcript I keep."
+        reply += " Your history shows every request I keep and everything made from it."
         return SkillResult(reply, tuple(actions))

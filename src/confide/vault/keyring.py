@@ -20,6 +20,12 @@ from confide.vault.schema import data_keys
 CACHED_DATA_KEYS = 4096
 
 
+_INSERT_KEY = data_keys.insert()
+_WRAPPED_KEY = sa.select(data_keys.c.household_id, data_keys.c.wrapped).where(
+    data_keys.c.id == sa.bindparam("id")
+)
+
+
 class Keyring:
     def __init__(self, key_dir: Path) -> None:
         self.key_dir = key_dir
@@ -51,9 +57,14 @@ class Keyring:
         key = _crypto.new_key()
         wrapped = _crypto.wrap_key(self.household_key(household_id), key, key_id)
         conn.execute(
-            data_keys.insert().values(
-                id=key_id, household_id=household_id, kind=kind, wrapped=wrapped, created_at=at
-            )
+            _INSERT_KEY,
+            {
+                "id": key_id,
+                "household_id": household_id,
+                "kind": kind,
+                "wrapped": wrapped,
+                "created_at": at,
+            },
         )
         self._remember(key_id, key)
         return key
@@ -63,9 +74,7 @@ class Keyring:
         if key is not None:
             self._data.move_to_end(key_id)
             return key
-        row = conn.execute(
-            sa.select(data_keys.c.household_id, data_keys.c.wrapped).where(data_keys.c.id == key_id)
-        ).first()
+        row = conn.execute(_WRAPPED_KEY, {"id": key_id}).first()
         if row is None:
             raise DecryptionError(f"data key {key_id}")
         key = _crypto.unwrap_key(self.household_key(row.household_id), row.wrapped, key_id)

@@ -7,6 +7,7 @@ the hot path are built once at import and only bound per call.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 from collections.abc import Mapping
@@ -73,6 +74,19 @@ def _list_query(by_member: bool, by_audience: bool, by_status: bool) -> sa.Selec
     if by_status:
         query = query.where(action_records.c.status == sa.bindparam("status"))
     return query.order_by(action_records.c.created_at, action_records.c.id)
+
+
+@functools.cache
+def _count_query(by_member: bool, by_status: bool) -> sa.Select[Any]:
+    query = sa.select(sa.func.count()).where(
+        action_records.c.household_id == sa.bindparam("hh"),
+        action_records.c.kind == sa.bindparam("kind"),
+    )
+    if by_member:
+        query = query.where(action_records.c.member_id == sa.bindparam("member_id"))
+    if by_status:
+        query = query.where(action_records.c.status == sa.bindparam("status"))
+    return query
 
 
 @dataclass(frozen=True)
@@ -253,7 +267,16 @@ class TurnRecords:
             },
         )
         self.touched.append(StoredItem(record_id, kind, RECORD_TABLE, created_at=at))
-        return self.get(record_id)
+        return ActionRecord(
+            id=record_id,
+            kind=kind,
+            member_id=member_id,
+            status="active",
+            payload=json.loads(json.dumps(dict(payload))),
+            created_at=datetime.fromtimestamp(at, UTC),
+            origin_turn_id=self.turn.id if self.turn else None,
+            audience_member_id=audience_member_id,
+        )
 
     def get(self, record_id: str) -> ActionRecord:
         return self._open(self._row(record_id))
@@ -265,20 +288,19 @@ class TurnRecords:
         payload: Mapping[str, Any] | None = None,
         status: str | None = None,
     ) -> ActionRecord:
-        row = self._row(record_id)
-        sealed = row.ciphertext
-        if payload is not None:
-            sealed = self._seal(record_id, row.kind, row.member_id, payload)
+        current = self.get(record_id)
+        new_payload = current.payload if payload is None else json.loads(json.dumps(dict(payload)))
+        new_status = current.status if status is None else status
         self.session.conn.execute(
             _UPDATE_RECORD,
             {
                 "rid": record_id,
-                "new_status": status if status is not None else row.status,
-                "sealed": sealed,
+                "new_status": new_status,
+                "sealed": self._seal(record_id, current.kind, current.member_id, new_payload),
                 "at": self.session.now(),
             },
         )
-        return self.get(record_id)
+        return dataclasses.replace(current, payload=new_payload, status=new_status)
 
     def list(
         self,
@@ -300,3 +322,14 @@ class TurnRecords:
         )
         rows = self.session.conn.execute(query, {k: v for k, v in params.items() if v is not None})
         return [self._open(row) for row in rows]
+
+    def count(
+        self, kind: str, *, member_id: str | None = None, status: str | None = "active"
+    ) -> int:
+        params = {"hh": self.session.household_id, "kind": kind}
+        if member_id is not None:
+            params["member_id"] = member_id
+        if status is not None:
+            params["status"] = status
+        query = _count_query(member_id is not None, status is not None)
+        return int(self.session.conn.execute(query, params).scalar_one())
