@@ -32,6 +32,7 @@ from confide.vault import MemberInfo, StoredItem, TurnRecords, Vault, VaultSessi
 log = logging.getLogger(__name__)
 
 MAX_TEXT_CHARS = 1000
+LIST_RECHECK_SECONDS = 1.0
 NOT_UNDERSTOOD = "Sorry, I didn't catch that."
 
 
@@ -104,6 +105,8 @@ class Assistant:
         self._contacts: list[str] = []
         self._shopping: tuple[str, ...] = ()
         self._shopping_version: tuple[Any, ...] | None = None
+        self._shopping_checked = float("-inf")
+        self._shopping_dirty = False
         self.refresh_household()
 
     def refresh_household(self) -> None:
@@ -123,7 +126,16 @@ class Assistant:
         raise AssistantError(f"no household member called {name!r}", code="unknown_member")
 
     def _shopping_items(self, session: VaultSession, records: TurnRecords) -> tuple[str, ...]:
-        """Items on the shopping list (a slot list); decrypted again only when it changed."""
+        """Items on the shopping list (a slot list); decrypted again only when it changed.
+
+        This process's own shopping turns refresh it at once; changes made by another process
+        (the CLI beside ``serve``) are seen within ``LIST_RECHECK_SECONDS``.  A stale list only
+        affects how an item name is matched (the templates also accept any item), never safety.
+        """
+        now = time.monotonic()
+        if now - self._shopping_checked < LIST_RECHECK_SECONDS and not self._shopping_dirty:
+            return self._shopping
+        self._shopping_checked, self._shopping_dirty = now, False
         version = session.record_version("shopping_item")
         if version != self._shopping_version:
             self._shopping = tuple(
@@ -159,6 +171,8 @@ class Assistant:
             timings[Stage.ACT] = (time.perf_counter() - mark) * 1000
             mark = time.perf_counter()
             stored = self._store(session, turn, transcript, interpretation, result)
+            if any(a.kind == "shopping_item" and a.op != "read" for a in result.actions):
+                self._shopping_dirty = True
             stored += tuple(records.touched)
         timings[Stage.STORE] = (time.perf_counter() - mark) * 1000  # includes the commit
         log.info("turn %s stored (%d items)", turn.id, len(stored))

@@ -31,6 +31,7 @@ data_keys = sa.Table(
     sa.Column("kind", sa.String(16), nullable=False),
     sa.Column("wrapped", sa.LargeBinary, nullable=False),
     sa.Column("created_at", sa.Double, nullable=False),
+    sqlite_with_rowid=False,  # small rows keyed by id: the table is its own primary-key index
 )
 
 members = sa.Table(
@@ -80,6 +81,7 @@ turns = sa.Table(
     sa.Column("created_at", sa.Double, nullable=False),
     sa.Index("ix_turns_member_time", "member_id", "created_at"),
     sa.Index("ix_turns_household_time", "household_id", "created_at"),
+    sqlite_with_rowid=False,
 )
 
 #: Everything derived from a turn: transcript, interpretation, reply, action payloads, audio.
