@@ -189,3 +189,22 @@ def test_no_plaintext_at_rest_after_a_workload(
     assert hits[marker], "positive control not found: the scan is not reading the files"
     leaked = {n.decode(): [str(p) for p in hits[n]] for n in needles if hits[n]}
     assert leaked == {}
+
+
+def test_invisible_characters_do_not_make_a_second_item(assistant: Assistant) -> None:
+    assistant.ask("put eggs on the shopping list")
+    again = assistant.ask("put \u200beggs on the shopping list")
+    assert again.transcript == "put eggs on the shopping list"
+    assert again.actions == ()  # already on the list: nothing new stored
+
+
+def test_members_added_elsewhere_are_understood(
+    assistant: Assistant, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = Vault.open(home)  # e.g. the CLI beside `serve`
+    other.add_member(assistant.household_id, "Carol")
+    other.close()
+    monkeypatch.setattr("confide.assistant.RECHECK_SECONDS", 0.0)
+    out = assistant.ask("tell Carol the keys are under the mat")
+    assert out.intent == "message.send"
+    assert out.slots["recipient"] == "Carol"

@@ -85,6 +85,11 @@ def test_tampered_audit_log_fails_verification(home: Path, capsys) -> None:
         ["ask", ""],
         ["ask", "set an alarm for seven", "--member", "Nobody"],
         ["history", "--since", "yesterday-ish"],
+        ["history", "--until", "9999-12-31"],
+        ["history", "--since", "0001-01-01"],
+        ["history", "--limit", "99999999999999999999"],
+        ["audit", "--limit", "0"],
+        ["inbox", "--member", "Nobody"],
         ["members", "add", "Bob"],
         ["members", "add", "Zed", "--role", "robot"],
         ["members", "remove", "Alex"],
@@ -124,3 +129,21 @@ def test_console_script_in_a_real_process(home: Path) -> None:
     )
     assert bad.returncode == 2
     assert bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
+
+
+def test_inbox_shows_messages_sent_to_a_member(home: Path, capsys) -> None:
+    sent = run_json(capsys, "ask", "tell Bob the plumber comes at noon", "--home", str(home))
+    assert sent["intent"] == "message.send"
+    inbox = run_json(capsys, "inbox", "--member", "Bob", "--home", str(home))
+    assert [(m["from"], m["turn_id"]) for m in inbox] == [("Alex", sent["turn_id"])]
+    assert inbox[0]["body"] == "the plumber comes at noon"
+    assert run_json(capsys, "inbox", "--home", str(home)) == []  # the owner's own inbox
+    log = run_json(capsys, "audit", "--home", str(home))
+    assert any(e["action"] == "inbox.read" for e in log)
+
+
+def test_reading_commands_never_create_a_home(tmp_path: Path, capsys) -> None:
+    home = tmp_path / "nothing-here"
+    for args in (["history"], ["show", "turn_x"], ["audit"], ["members", "list"]):
+        assert main([*args, "--home", str(home)]) == 2
+    assert not home.exists()

@@ -24,15 +24,17 @@ from confide.skills import (
     SkillContext,
     SkillError,
     SkillResult,
+    StoredRecord,
     handle,
 )
+from confide.skills.messages import inbox
 from confide.skills.scheduler import Fired, fire_due
-from confide.vault import MemberInfo, StoredItem, TurnRecords, Vault, VaultSession
+from confide.vault import MemberInfo, StoredItem, Vault, VaultSession
 
 log = logging.getLogger(__name__)
 
 MAX_TEXT_CHARS = 1000
-LIST_RECHECK_SECONDS = 1.0
+RECHECK_SECONDS = 1.0
 NOT_UNDERSTOOD = "Sorry, I didn't catch that."
 
 
@@ -80,7 +82,10 @@ class TurnOutcome:
 
 def clean_text(text: str) -> str:
     """Validate and normalise a typed request; refuse what cannot be a request."""
-    cleaned = " ".join(unicodedata.normalize("NFC", text).split())
+    # Invisible format characters (zero-width spaces, bidi marks) are dropped: "\u200beggs"
+    # must not become an item that looks like "eggs" but is not.
+    visible = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    cleaned = " ".join(unicodedata.normalize("NFC", visible).split())
     if not cleaned:
         raise AssistantError("the request is empty: say or type what you want", code="empty_text")
     if len(cleaned) > MAX_TEXT_CHARS:
@@ -103,6 +108,7 @@ class Assistant:
         self.recognizer = recognizer or Recognizer()
         self._members: list[MemberInfo] = []
         self._contacts: list[str] = []
+        self._household_checked = float("-inf")
         self._shopping: tuple[str, ...] = ()
         self._shopping_version: tuple[Any, ...] | None = None
         self._shopping_checked = float("-inf")
@@ -113,6 +119,7 @@ class Assistant:
         """Re-read members and contacts (after they change)."""
         self._members = self.vault.members(self.household_id)
         self._contacts = self.vault.contacts(self.household_id)
+        self._household_checked = time.monotonic()
 
     def member(self, name: str | None) -> MemberInfo:
         if name is None:
@@ -125,24 +132,31 @@ class Assistant:
                     return member
         raise AssistantError(f"no household member called {name!r}", code="unknown_member")
 
-    def _shopping_items(self, session: VaultSession, records: TurnRecords) -> tuple[str, ...]:
+    def _shopping_items(self) -> tuple[str, ...]:
         """Items on the shopping list (a slot list); decrypted again only when it changed.
 
         This process's own shopping turns refresh it at once; changes made by another process
-        (the CLI beside ``serve``) are seen within ``LIST_RECHECK_SECONDS``.  A stale list only
+        (the CLI beside ``serve``) are seen within ``RECHECK_SECONDS``.  A stale list only
         affects how an item name is matched (the templates also accept any item), never safety.
         """
         now = time.monotonic()
-        if now - self._shopping_checked < LIST_RECHECK_SECONDS and not self._shopping_dirty:
+        if now - self._shopping_checked < RECHECK_SECONDS and not self._shopping_dirty:
             return self._shopping
         self._shopping_checked, self._shopping_dirty = now, False
-        version = session.record_version("shopping_item")
-        if version != self._shopping_version:
-            self._shopping = tuple(
-                str(r.payload.get("item", "")) for r in records.list("shopping_item")
-            )
-            self._shopping_version = version
+        with self.vault.reading() as conn:
+            records = VaultSession(self.vault, conn, self.household_id).records(None)
+            version = records.session.record_version("shopping_item")
+            if version != self._shopping_version:
+                self._shopping = tuple(
+                    str(r.payload.get("item", "")) for r in records.list("shopping_item")
+                )
+                self._shopping_version = version
         return self._shopping
+
+    def _refresh_if_stale(self) -> None:
+        """Members and contacts added by another process are seen within a second."""
+        if time.monotonic() - self._household_checked >= RECHECK_SECONDS:
+            self.refresh_household()
 
     def _skill_members(self) -> Sequence[Member]:
         return [Member(m.id, m.name, m.role) for m in self._members]
@@ -152,28 +166,30 @@ class Assistant:
     ) -> TurnOutcome:
         """Run one text turn as ``member`` (default: the owner) and store it."""
         transcript = clean_text(text)
+        self._refresh_if_stale()
         speaker = self.member(member)
         timings: dict[str, float] = {}
         started = time.perf_counter()
+        # Understand before taking the write lock: nothing is stored yet.
+        now = local_naive(self.vault.clock.now())
+        lists = HouseholdLists(
+            members=tuple(m.name for m in self._members),
+            contacts=tuple(self._contacts),
+            shopping_items=self._shopping_items(),
+        )
+        interpretation = self.recognizer.recognize(transcript, lists, now)
+        mark = time.perf_counter()
+        timings[Stage.UNDERSTAND] = (mark - started) * 1000
         with self.vault.session(self.household_id) as session:
             turn = session.start_turn(speaker.id, "text", device_id)
             records = session.records(turn)
-            now = local_naive(self.vault.clock.now())
-            lists = HouseholdLists(
-                members=tuple(m.name for m in self._members),
-                contacts=tuple(self._contacts),
-                shopping_items=self._shopping_items(session, records),
-            )
-            interpretation = self.recognizer.recognize(transcript, lists, now)
-            mark = time.perf_counter()
-            timings[Stage.UNDERSTAND] = (mark - started) * 1000
             result = self._act(interpretation, speaker, now, records)
             timings[Stage.ACT] = (time.perf_counter() - mark) * 1000
             mark = time.perf_counter()
             stored = self._store(session, turn, transcript, interpretation, result)
+            stored += tuple(records.touched)
             if any(a.kind == "shopping_item" and a.op != "read" for a in result.actions):
                 self._shopping_dirty = True
-            stored += tuple(records.touched)
         timings[Stage.STORE] = (time.perf_counter() - mark) * 1000  # includes the commit
         log.info("turn %s stored (%d items)", turn.id, len(stored))
         return TurnOutcome(
@@ -224,6 +240,14 @@ class Assistant:
             items.append(session.put_json(turn, "actions", actions))
         items.append(session.put_artifact(turn, "reply", result.reply.encode()))
         return tuple(items)
+
+    def inbox(self, member: str | None) -> list[StoredRecord]:
+        """Messages addressed to a member (default: the owner), oldest first."""
+        recipient = self.member(member)
+        with self.vault.reading() as conn:
+            return inbox(
+                VaultSession(self.vault, conn, self.household_id).records(None), recipient.id
+            )
 
     def fire_due(self) -> list[Fired]:
         """Fire every timer, alarm and reminder that is due now (called every second by serve)."""

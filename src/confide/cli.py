@@ -68,11 +68,11 @@ def parse_when(value: str | None, *, end_of_day: bool) -> float | None:
             )
         else:
             moment = datetime.fromisoformat(value)
-    except ValueError as err:
+        return moment.astimezone().timestamp()
+    except (ValueError, OverflowError, OSError) as err:
         raise ConfideError(
-            f"not a date: {value!r} (use YYYY-MM-DD or YYYY-MM-DDTHH:MM)", code="bad_date"
+            f"not a usable date: {value!r} (use YYYY-MM-DD or YYYY-MM-DDTHH:MM)", code="bad_date"
         ) from err
-    return moment.astimezone().timestamp()
 
 
 @app.command()
@@ -184,11 +184,45 @@ def ask(
 
 
 @app.command()
+def inbox(
+    member: Annotated[str | None, typer.Option(help="Whose inbox (default: owner).")] = None,
+    home: HomeOpt = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Messages household members sent to a member."""
+    from confide.assistant import Assistant
+
+    with installation(home, db) as inst:
+        assistant = Assistant(inst.vault, inst.household.id)
+        recipient = assistant.member(member)
+        messages = assistant.inbox(recipient.name)
+        inst.vault.record_access(
+            inst.household.id, "operator:cli", "inbox.read", [m.id for m in messages]
+        )
+        names = {m.id: m.name for m in inst.vault.members(inst.household.id)}
+        rows = [
+            {
+                "record_id": m.id,
+                "from": names.get(m.member_id, m.member_id),
+                "body": m.payload.get("body"),
+                "turn_id": m.origin_turn_id,
+                "created_at": m.created_at.isoformat(),
+            }
+            for m in messages
+        ]
+        text = "\n".join(f"{r['created_at']}  {r['from']}: {r['body']}" for r in rows)
+        emit(rows, as_json, text or f"No messages for {recipient.name}.")
+
+
+@app.command()
 def history(
     since: Annotated[str | None, typer.Option(help="From this date (YYYY-MM-DD).")] = None,
     until: Annotated[str | None, typer.Option(help="Up to this date, inclusive.")] = None,
     member: Annotated[str | None, typer.Option(help="Only this member's turns.")] = None,
-    limit: Annotated[int | None, typer.Option(min=1, help="At most this many.")] = None,
+    limit: Annotated[
+        int | None, typer.Option(min=1, max=100_000, help="At most this many.")
+    ] = None,
     home: HomeOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
@@ -232,7 +266,7 @@ def show(turn_id: str, home: HomeOpt = None, db: DbOpt = None, as_json: JsonOpt 
 @app.command()
 def audit(
     verify: Annotated[bool, typer.Option("--verify", help="Check the hash chain.")] = False,
-    limit: Annotated[int | None, typer.Option(min=1)] = None,
+    limit: Annotated[int | None, typer.Option(min=1, max=100_000)] = None,
     home: HomeOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,

@@ -58,9 +58,27 @@ def open_vault(home: Path | None, db_url: str | None) -> Vault:
     return Vault.open(resolve_home(home), url=resolve_db_url(db_url))
 
 
+def _household_file(home: Path) -> Path:
+    return home / "household"
+
+
 def household_of(vault: Vault) -> Household | None:
-    households = vault.households()
-    return households[0] if households else None
+    """The household this home serves: the one named in ``<home>/household``.
+
+    A database may hold many households (a provider on PostgreSQL); each home names its own.
+    """
+    try:
+        household_id = _household_file(vault.home).read_text().strip()
+    except FileNotFoundError:
+        return None
+    for household in vault.households():
+        if household.id == household_id:
+            return household
+    raise ConfideError(
+        f"{_household_file(vault.home)} names household {household_id}, which this database "
+        "does not hold; check --db / CONFIDE_DB_URL",
+        code="household_missing",
+    )
 
 
 def init_household(vault: Vault, name: str, owner: str) -> tuple[Household, bool]:
@@ -70,6 +88,7 @@ def init_household(vault: Vault, name: str, owner: str) -> tuple[Household, bool
         return existing, False
     household = vault.create_household(name)
     vault.add_member(household.id, owner, role="owner")
+    _household_file(vault.home).write_text(household.id + "\n")
     return household, True
 
 
@@ -90,6 +109,9 @@ def create_demo(vault: Vault) -> tuple[Household, str | None]:
 
 
 def open_installation(home: Path | None, db_url: str | None) -> Installation:
+    """The installation of an initialised home; reading commands never create one."""
+    if not _household_file(resolve_home(home)).exists():
+        raise NotInitialisedError(resolve_home(home))
     vault = open_vault(home, db_url)
     household = household_of(vault)
     if household is None:

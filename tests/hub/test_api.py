@@ -98,6 +98,20 @@ def test_bad_input_is_4xx_json(api: httpx.Client, method, path, payload, status)
     assert set(response.json()["error"]) == {"code", "message"}
 
 
+def test_unknown_routes_and_methods_are_json_errors(api: httpx.Client) -> None:
+    for method, path, status in (("get", "/v1/nothing", 404), ("delete", "/v1/history", 405)):
+        response = api.request(method, path)
+        assert response.status_code == status
+        assert response.json()["error"]["code"] == "http_error"
+
+
+def test_inbox_of_a_member(api: httpx.Client) -> None:
+    sent = api.post("/v1/turns", json={"text": "tell Bob dinner is ready"}).json()
+    inbox = api.get("/v1/members/Bob/inbox").json()
+    assert [(m["turn_id"], m["body"]) for m in inbox] == [(sent["turn_id"], "dinner is ready")]
+    assert api.get("/v1/members/Nobody/inbox").status_code == 404
+
+
 def test_malformed_json_body(api: httpx.Client) -> None:
     response = api.post(
         "/v1/turns", content=b"{not json", headers={"Content-Type": "application/json"}

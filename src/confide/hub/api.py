@@ -18,9 +18,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from confide.assistant import Assistant
 from confide.errors import ConfideError
+from confide.hub.announcements import Announcements
 from confide.hub.views import turn_view
 from confide.vault import Device, NotFoundError, Vault, history
 
@@ -66,23 +69,14 @@ def create_app(
     """The API over one vault; every ``tick_seconds`` due timers and alarms fire."""
     runner = assistant or Assistant(vault, household_id)
 
+    announcements = Announcements()
+
     async def ticker(every: float) -> None:
         while True:
             try:
-                fired = await asyncio.to_thread(runner.fire_due)
-            except ConfideError as err:
-                log.warning("firing due records failed: %s", err.code)
-                fired = []
-            app.state.announcements.extend(
-                {
-                    "record_id": f.record_id,
-                    "kind": f.kind,
-                    "member_id": f.member_id,
-                    "text": f.text,
-                    "due_at": f.due_at.isoformat(timespec="seconds"),
-                }
-                for f in fired
-            )
+                announcements.add(await asyncio.to_thread(runner.fire_due))
+            except Exception as err:  # noqa: BLE001 - the ticker must outlive any one failure
+                log.warning("firing due records failed (%s); retrying", type(err).__name__)
             await asyncio.sleep(every)
 
     @asynccontextmanager
@@ -98,7 +92,6 @@ def create_app(
 
     app = FastAPI(title="Confide", version="1", lifespan=lifespan)
     app.state.assistant = runner
-    app.state.announcements = []
 
     @app.exception_handler(ConfideError)
     async def confide_error(_request: Request, err: ConfideError) -> JSONResponse:
@@ -115,12 +108,20 @@ def create_app(
         )
         return JSONResponse({"error": {"code": "bad_request", "message": where}}, status_code=422)
 
-    @app.exception_handler(HTTPException)
-    async def http_error(_request: Request, err: HTTPException) -> JSONResponse:
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, err: StarletteHTTPException) -> JSONResponse:
         return JSONResponse(
             {"error": {"code": "http_error", "message": str(err.detail)}},
             status_code=err.status_code,
             headers=err.headers,
+        )
+
+    @app.exception_handler(SQLAlchemyError)
+    async def storage_error(_request: Request, err: SQLAlchemyError) -> JSONResponse:
+        log.error("database error: %s", type(err).__name__)
+        message = "the database is unavailable or busy; try again"
+        return JSONResponse(
+            {"error": {"code": "storage_unavailable", "message": message}}, status_code=503
         )
 
     @app.post("/v1/turns", status_code=201, summary="Run one text turn")
@@ -153,9 +154,33 @@ def create_app(
         return {"status": "ok"}
 
     @app.get("/v1/announcements", summary="Timers, alarms and reminders that went off")
-    def get_announcements(_dev: DeviceDep) -> list[dict[str, Any]]:
-        pending: list[dict[str, Any]] = app.state.announcements
-        app.state.announcements = []
-        return pending
+    def get_announcements(dev: DeviceDep, member: str | None = None) -> list[dict[str, Any]]:
+        members = [runner.member(member)] if member else runner.vault.members(household_id)
+        taken = announcements.take(m.id for m in members)
+        if taken:
+            vault.record_access(
+                household_id,
+                f"device:{dev.id}",
+                "announcements.read",
+                [str(a["record_id"]) for a in taken],
+            )
+        return taken
+
+    @app.get("/v1/members/{name}/inbox", summary="Messages sent to a household member")
+    def get_inbox(name: str, dev: DeviceDep) -> list[dict[str, Any]]:
+        messages = runner.inbox(name)
+        vault.record_access(
+            household_id, f"device:{dev.id}", "inbox.read", [m.id for m in messages]
+        )
+        return [
+            {
+                "record_id": m.id,
+                "from_member_id": m.member_id,
+                "body": m.payload.get("body"),
+                "turn_id": m.origin_turn_id,
+                "created_at": m.created_at.isoformat(),
+            }
+            for m in messages
+        ]
 
     return app

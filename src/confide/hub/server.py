@@ -1,7 +1,7 @@
 """``confide serve``: open (or create) the installation and run the API with uvicorn.
 
 On first run in an empty home a demo household is created and its device token is written to
-``<home>/demo-device.token`` (mode 0600) and printed once.
+``<home>/demo-device.token`` (mode 0600); only its path is printed.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 def _write_token(home: Path, token: str) -> Path:
     path = home / "demo-device.token"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # also when the file already existed with wider permissions
     with os.fdopen(fd, "w") as handle:
         handle.write(token + "\n")
     return path
@@ -36,7 +37,7 @@ def run(*, home: Path | None, db_url: str | None, host: str, port: int) -> None:
         household, token = runtime.create_demo(vault)
         if token is not None:
             path = _write_token(vault.home, token)
-            print(f"Created demo household {household.name!r}; device token in {path}:\n{token}")
+            print(f"Created demo household {household.name!r}; its device token is in {path}")
         print(f"Confide: API on http://{host}:{port}/v1 (OpenAPI at /openapi.json)", flush=True)
         assistant = Assistant(vault, household.id)
         assistant.recognizer.warm_up()

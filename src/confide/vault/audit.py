@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +23,7 @@ from confide.vault import _crypto
 from confide.vault.schema import audit_log, households
 
 GENESIS = "0" * 64
+_ANCHOR_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -77,12 +80,19 @@ class AuditAnchor:
             return None
 
     def advance(self, seq: int, mac: str) -> None:
-        current = self.read()
-        if current is not None and current[0] >= seq:
-            return
-        tmp = self.path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text(f"{seq} {mac}\n")
-        os.replace(tmp, self.path)
+        """Move the anchor forward (never back); atomic, safe across threads and processes."""
+        with _ANCHOR_LOCK:
+            current = self.read()
+            if current is not None and current[0] >= seq:
+                return
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".anchor-")
+            try:
+                with os.fdopen(fd, "w") as handle:
+                    handle.write(f"{seq} {mac}\n")
+                os.replace(tmp, self.path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
 
 
 def append(

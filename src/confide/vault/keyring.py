@@ -7,6 +7,7 @@ household key and stored wrapped; unwrapped keys are cached in memory only.  Des
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from pathlib import Path
 
@@ -31,12 +32,21 @@ class Keyring:
         self.key_dir = key_dir
         self._household: dict[str, bytes] = {}
         self._data: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()  # serve's worker threads share one keyring
 
     def _remember(self, key_id: str, key: bytes) -> None:
-        self._data[key_id] = key
-        self._data.move_to_end(key_id)
-        while len(self._data) > CACHED_DATA_KEYS:
-            self._data.popitem(last=False)
+        with self._lock:
+            self._data[key_id] = key
+            self._data.move_to_end(key_id)
+            while len(self._data) > CACHED_DATA_KEYS:
+                self._data.popitem(last=False)
+
+    def _cached(self, key_id: str) -> bytes | None:
+        with self._lock:
+            key = self._data.get(key_id)
+            if key is not None:
+                self._data.move_to_end(key_id)
+            return key
 
     def create_household_key(self, household_id: str) -> bytes:
         key = _keyfile.create_key_file(self.key_dir, household_id)
@@ -70,9 +80,8 @@ class Keyring:
         return key
 
     def data_key(self, conn: sa.Connection, key_id: str) -> bytes:
-        key = self._data.get(key_id)
+        key = self._cached(key_id)
         if key is not None:
-            self._data.move_to_end(key_id)
             return key
         row = conn.execute(_WRAPPED_KEY, {"id": key_id}).first()
         if row is None:
@@ -82,12 +91,35 @@ class Keyring:
         return key
 
     def forget_cached(self, key_id: str) -> None:
-        self._data.pop(key_id, None)
+        with self._lock:
+            self._data.pop(key_id, None)
 
 
 def artifact_aad(artifact_id: str, kind: str, turn_id: str) -> bytes:
     return f"confide-artifact|{artifact_id}|{kind}|{turn_id}".encode()
 
 
-def record_aad(record_id: str, kind: str, member_id: str) -> bytes:
-    return f"confide-record|{record_id}|{kind}|{member_id}".encode()
+def record_aad(
+    record_id: str,
+    kind: str,
+    member_id: str,
+    *,
+    household_id: str,
+    audience_member_id: str | None,
+    origin_turn_id: str | None,
+    status: str,
+) -> bytes:
+    """Binds a record's ciphertext to every plaintext column that gives it meaning, so moving
+    it to another recipient, turn, household or status makes it undecryptable."""
+    return "|".join(
+        (
+            "confide-record",
+            record_id,
+            kind,
+            member_id,
+            household_id,
+            audience_member_id or "-",
+            origin_turn_id or "-",
+            status,
+        )
+    ).encode()

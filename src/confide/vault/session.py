@@ -89,6 +89,18 @@ def _count_query(by_member: bool, by_status: bool) -> sa.Select[Any]:
     return query
 
 
+def _binding_aad(row: Mapping[str, Any]) -> bytes:
+    return record_aad(
+        row["id"],
+        row["kind"],
+        row["member_id"],
+        household_id=row["household_id"],
+        audience_member_id=row["audience_member_id"],
+        origin_turn_id=row["origin_turn_id"],
+        status=row["status"],
+    )
+
+
 @dataclass(frozen=True)
 class TurnHandle:
     id: str
@@ -210,16 +222,14 @@ class TurnRecords:
         key_id = self.session.member_key_id(member_id)
         return self.session.vault.keyring.data_key(self.session.conn, key_id)
 
-    def _seal(self, record_id: str, kind: str, member_id: str, payload: Mapping[str, Any]) -> bytes:
+    def _seal(self, binding: Mapping[str, Any], payload: Mapping[str, Any]) -> bytes:
         data = json.dumps(dict(payload), ensure_ascii=False).encode()
-        aad = record_aad(record_id, kind, member_id)
-        return _crypto.seal(self._member_key(member_id), data, aad)
+        return _crypto.seal(self._member_key(binding["member_id"]), data, _binding_aad(binding))
 
     def _open(self, row: Any) -> ActionRecord:
         key = self._member_key(row.member_id)
-        data = _crypto.open_sealed(
-            key, row.ciphertext, record_aad(row.id, row.kind, row.member_id), f"record {row.id}"
-        )
+        aad = _binding_aad({**row._mapping, "household_id": self.session.household_id})
+        data = _crypto.open_sealed(key, row.ciphertext, aad, f"record {row.id}")
         return ActionRecord(
             id=row.id,
             kind=row.kind,
@@ -251,21 +261,19 @@ class TurnRecords:
         at = self.session.now()
         if audience_member_id is not None:
             self.session.member_key_id(audience_member_id)  # must be of this household
-        self.session.conn.execute(
-            _INSERT_RECORD,
-            {
-                "id": record_id,
-                "household_id": self.session.household_id,
-                "member_id": member_id,
-                "audience_member_id": audience_member_id,
-                "kind": kind,
-                "status": "active",
-                "origin_turn_id": self.turn.id if self.turn else None,
-                "created_at": at,
-                "updated_at": at,
-                "ciphertext": self._seal(record_id, kind, member_id, payload),
-            },
-        )
+        row: dict[str, Any] = {
+            "id": record_id,
+            "household_id": self.session.household_id,
+            "member_id": member_id,
+            "audience_member_id": audience_member_id,
+            "kind": kind,
+            "status": "active",
+            "origin_turn_id": self.turn.id if self.turn else None,
+            "created_at": at,
+            "updated_at": at,
+        }
+        row["ciphertext"] = self._seal(row, payload)
+        self.session.conn.execute(_INSERT_RECORD, row)
         self.touched.append(StoredItem(record_id, kind, RECORD_TABLE, created_at=at))
         return ActionRecord(
             id=record_id,
@@ -291,12 +299,21 @@ class TurnRecords:
         current = self.get(record_id)
         new_payload = current.payload if payload is None else json.loads(json.dumps(dict(payload)))
         new_status = current.status if status is None else status
+        binding = {
+            "id": record_id,
+            "kind": current.kind,
+            "member_id": current.member_id,
+            "household_id": self.session.household_id,
+            "audience_member_id": current.audience_member_id,
+            "origin_turn_id": current.origin_turn_id,
+            "status": new_status,
+        }
         self.session.conn.execute(
             _UPDATE_RECORD,
             {
                 "rid": record_id,
                 "new_status": new_status,
-                "sealed": self._seal(record_id, current.kind, current.member_id, new_payload),
+                "sealed": self._seal(binding, new_payload),
                 "at": self.session.now(),
             },
         )

@@ -19,7 +19,7 @@ from confide.clock import Clock, SystemClock
 from confide.vault import _crypto, audit
 from confide.vault.blobs import BlobStore
 from confide.vault.engine import create_vault_engine
-from confide.vault.errors import ConflictError, NotFoundError, VaultError
+from confide.vault.errors import ConflictError, NotFoundError, StorageError, VaultError
 from confide.vault.ids import new_id
 from confide.vault.keyring import Keyring
 from confide.vault.models import ROLES, Device, Household, MemberInfo
@@ -75,10 +75,11 @@ class Vault:
         engine = create_vault_engine(url or f"sqlite:///{home / 'confide.db'}", schema=schema)
         try:
             metadata.create_all(engine)
-        except sa.exc.OperationalError as err:
+        except sa.exc.DBAPIError as err:  # unreachable server, corrupt file, no permission
             engine.dispose()
-            raise VaultError(
-                f"cannot open the database: {err.orig}", code="database_unavailable"
+            reason = " ".join(str(err.orig).split())[:200]
+            raise StorageError(
+                f"cannot open the database: {reason}", code="database_unavailable"
             ) from err
         return cls(engine, home, clock)
 
@@ -146,7 +147,7 @@ class Vault:
     # -- members ----------------------------------------------------------------------------
     def add_member(self, household_id: str, name: str, role: str = "adult") -> MemberInfo:
         if role not in ROLES:
-            raise VaultError(f"unknown role {role!r}: use adult or child", code="bad_role")
+            raise VaultError(f"unknown role {role!r}: use owner, adult or child", code="bad_role")
         cleaned = _clean_name(name, "member")
         member_id = new_id("mem")
         with self.engine.begin() as conn:
