@@ -143,8 +143,7 @@ class Assistant:
         if now - self._shopping_checked < RECHECK_SECONDS and not self._shopping_dirty:
             return self._shopping
         self._shopping_checked, self._shopping_dirty = now, False
-        with self.vault.reading() as conn:
-            records = VaultSession(self.vault, conn, self.household_id).records(None)
+        with self.vault.read_records(self.household_id) as records:
             version = records.session.record_version("shopping_item")
             if version != self._shopping_version:
                 self._shopping = tuple(
@@ -244,10 +243,8 @@ class Assistant:
     def inbox(self, member: str | None) -> list[StoredRecord]:
         """Messages addressed to a member (default: the owner), oldest first."""
         recipient = self.member(member)
-        with self.vault.reading() as conn:
-            return inbox(
-                VaultSession(self.vault, conn, self.household_id).records(None), recipient.id
-            )
+        with self.vault.read_records(self.household_id) as records:
+            return inbox(records, recipient.id)
 
     def fire_due(self) -> list[Fired]:
         """Fire every timer, alarm and reminder that is due now (called every second by serve)."""

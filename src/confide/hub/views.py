@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from confide.vault import Vault, VaultSession, lineage, read_artifact
+from confide.vault import Vault, lineage, read_artifact
 
 #: Artifact kinds whose plaintext is JSON.
 JSON_KINDS = frozenset({"interpretation", "actions"})
@@ -23,8 +23,7 @@ def turn_view(vault: Vault, household_id: str, turn_id: str, *, actor: str) -> d
         data = read_artifact(vault, household_id, artifact.id)
         item["content"] = json.loads(data) if artifact.kind in JSON_KINDS else data.decode()
         items.append(item)
-    with vault.reading() as conn:
-        records = VaultSession(vault, conn, household_id).records(None)
+    with vault.read_records(household_id) as records:
         for stored in found.records:
             item = stored.to_dict()
             item["content"] = dict(records.get(stored.id).payload)

@@ -33,7 +33,7 @@ from confide.vault.schema import (
     metadata,
     turns,
 )
-from confide.vault.session import VaultSession
+from confide.vault.session import TurnRecords, VaultSession
 
 
 def _name_key(name: str) -> str:
@@ -116,6 +116,12 @@ class Vault:
         """A connection for reads (on SQLite a deferred transaction: it never waits for writers)."""
         with self.engine.connect() as conn:
             yield conn.execution_options(confide_read_only=True)
+
+    @contextmanager
+    def read_records(self, household_id: str) -> Iterator[TurnRecords]:
+        """A household's action records for reading: no turn, no write lock."""
+        with self.reading() as conn:
+            yield VaultSession(self, conn, household_id).records(None)
 
     # -- households --------------------------------------------------------------------------
     def create_household(self, name: str) -> Household:
