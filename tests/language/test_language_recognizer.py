@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import statistics
 import time
@@ -133,6 +134,35 @@ def test_seconds_are_dropped_from_when(recognizer: Recognizer) -> None:
     now = datetime(2026, 11, 22, 15, 0, 45, 123)
     got = recognizer.recognize("remind me in twenty minutes to check the oven", HOUSE, now)
     assert got.slots["when"] == "2026-11-22T15:20"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("cancel all my timers", "timer.cancel"),
+        ("stop every countdown", "timer.cancel"),
+        ("delete all alarms", "alarm.cancel"),
+        ("turn off every one of my alarms", "alarm.cancel"),
+    ],
+)
+def test_all_is_the_boolean_true(recognizer: Recognizer, text: str, intent: str) -> None:
+    got = recognizer.recognize(text, HOUSE, NOW)
+    assert got.intent == intent
+    assert got.slots["all"] is True
+    assert json.dumps(got.to_dict()["slots"]) == '{"all": true}'
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["cancel the timer", "cancel my timers", "cancel the alarm", "what's left on my timer"],
+)
+def test_all_and_name_only_when_said(recognizer: Recognizer, text: str) -> None:
+    assert recognizer.recognize(text, HOUSE, NOW).slots == {}
+
+
+def test_all_alone_is_not_a_command(recognizer: Recognizer) -> None:
+    for text in ("cancel all", "cancel the all timer", "stop everything"):
+        assert recognizer.recognize(text, HOUSE, NOW).intent is None, text
 
 
 def test_invalid_values_are_not_understood(recognizer: Recognizer) -> None:

@@ -10,13 +10,13 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from language_samples import SAMPLE_LISTS, sample_expression, template_samples
 
 from confide.language import LanguageError, Recognizer
 from confide.language.dates import parse_date
 from confide.language.durations import parse_duration
 from confide.language.loader import DEFAULT_TEMPLATES_DIR, load_templates
 from confide.language.times import parse_time
-from conftest import SAMPLE_LISTS, sample_expression, template_samples
 
 NOW = datetime(2026, 11, 22, 15, 0)
 DOMAIN_FILES = {

@@ -4,7 +4,13 @@ from datetime import datetime
 
 import pytest
 
+from confide.language import HouseholdLists, Recognizer
 from confide.skills import SkillError, handle
+
+
+@pytest.fixture(scope="module")
+def recognizer() -> Recognizer:
+    return Recognizer()
 
 
 def set_alarm(ctx, **slots):
@@ -193,3 +199,61 @@ def test_cancel_with_bad_time(ctx):
     with pytest.raises(SkillError) as err:
         handle("alarm.cancel", {"time": "noon"}, ctx())
     assert err.value.code == "bad_slots"
+
+
+def test_cancel_all_cancels_every_alarm_of_the_speaker(ctx, store, people):
+    ids = {
+        set_alarm(ctx, time="06:45").actions[0].record_id,
+        set_alarm(ctx, time="09:30").actions[0].record_id,
+        set_alarm(ctx, time="07:00", repeat="weekdays").actions[0].record_id,
+    }
+    handle("alarm.set", {"time": "06:45"}, ctx(speaker=people.bob))
+    result = handle("alarm.cancel", {"all": True}, ctx())
+    assert result.reply == "I cancelled your 3 alarms."
+    assert [(a.op, a.kind) for a in result.actions] == [("cancel", "alarm")] * 3
+    assert {a.record_id for a in result.actions} == ids
+    assert all(store.get(i).status == "cancelled" for i in ids)
+    assert store.list("alarm", member_id="mem-alice") == []
+    assert len(store.list("alarm", member_id="mem-bob")) == 1
+
+
+def test_cancel_all_with_one_or_no_alarms(ctx, store, people):
+    handle("alarm.set", {"time": "06:45"}, ctx(speaker=people.bob))
+    result = handle("alarm.cancel", {"all": True}, ctx())
+    assert (result.reply, result.actions) == ("You have no alarms to cancel.", ())
+    set_alarm(ctx, time="06:45")
+    result = handle("alarm.cancel", {"all": True}, ctx())
+    assert result.reply == "I cancelled your alarm for 6:45 am tomorrow."
+    assert len(result.actions) == 1
+    assert store.list("alarm", member_id="mem-alice") == []
+
+
+def test_cancel_all_at_a_time_keeps_the_others(ctx, store):
+    set_alarm(ctx, time="07:00", repeat="weekdays")
+    set_alarm(ctx, time="07:00", date="2026-11-28")
+    set_alarm(ctx, time="09:30")
+    result = handle("alarm.cancel", {"all": True, "time": "07:00"}, ctx())
+    assert result.reply == "I cancelled 2 alarms for 7 am."
+    assert [r.payload["time"] for r in store.list("alarm")] == ["09:30"]
+
+
+def test_cancel_with_bad_all(ctx, store):
+    set_alarm(ctx, time="07:00")
+    with pytest.raises(SkillError) as err:
+        handle("alarm.cancel", {"all": "everything"}, ctx())
+    assert err.value.code == "bad_slots"
+    assert len(store.list("alarm")) == 1
+
+
+@pytest.mark.parametrize(
+    "text", ["cancel all my alarms", "delete all alarms", "turn off all my alarms"]
+)
+def test_spoken_cancel_all_alarms(recognizer, ctx, store, text):
+    """From the words to the records: "all" cancels every alarm, not just the next one."""
+    set_alarm(ctx, time="06:45")
+    set_alarm(ctx, time="09:30")
+    got = recognizer.recognize(text, HouseholdLists(), ctx().now)
+    assert (got.intent, dict(got.slots)) == ("alarm.cancel", {"all": True})
+    result = handle(got.intent, got.slots, ctx())
+    assert result.reply == "I cancelled your 2 alarms."
+    assert store.list("alarm") == []

@@ -2,7 +2,13 @@
 
 import pytest
 
+from confide.language import HouseholdLists, Recognizer
 from confide.skills import SkillError, handle
+
+
+@pytest.fixture(scope="module")
+def recognizer() -> Recognizer:
+    return Recognizer()
 
 
 def test_set(ctx, store, wall):
@@ -117,3 +123,117 @@ def test_cancel_stops_a_timer_that_has_ended(ctx, store, wall):
     wall.advance(minutes=5)
     assert handle("timer.cancel", {}, ctx()).reply == "I cancelled your tea timer."
     assert store.list("timer") == []
+
+
+def test_cancel_all_cancels_every_timer_of_the_speaker(ctx, store, people):
+    ids = {handle("timer.set", {"duration_s": s}, ctx()).actions[0].record_id for s in (60, 300)}
+    ids.add(handle("timer.set", {"duration_s": 90, "name": "pasta"}, ctx()).actions[0].record_id)
+    handle("timer.set", {"duration_s": 60}, ctx(speaker=people.bob))
+    result = handle("timer.cancel", {"all": True}, ctx())
+    assert result.reply == "I cancelled your 3 timers."
+    assert [(a.op, a.kind) for a in result.actions] == [("cancel", "timer")] * 3
+    assert {a.record_id for a in result.actions} == ids
+    assert all(store.get(i).status == "cancelled" for i in ids)
+    assert store.list("timer", member_id="mem-alice") == []
+    assert len(store.list("timer", member_id="mem-bob")) == 1
+
+
+def test_cancel_all_with_one_or_no_timers(ctx, store, people):
+    handle("timer.set", {"duration_s": 60}, ctx(speaker=people.bob))
+    result = handle("timer.cancel", {"all": True}, ctx())
+    assert (result.reply, result.actions) == ("You have no timers to cancel.", ())
+    handle("timer.set", {"duration_s": 600, "name": "pasta"}, ctx())
+    result = handle("timer.cancel", {"all": "true"}, ctx())
+    assert result.reply == "I cancelled your pasta timer."
+    assert len(result.actions) == 1
+    assert store.list("timer", member_id="mem-alice") == []
+
+
+def test_cancel_all_of_one_name(ctx, store):
+    handle("timer.set", {"duration_s": 60, "name": "pasta"}, ctx())
+    handle("timer.set", {"duration_s": 120, "name": "pasta"}, ctx())
+    handle("timer.set", {"duration_s": 180, "name": "rice"}, ctx())
+    result = handle("timer.cancel", {"all": True, "name": "pasta"}, ctx())
+    assert result.reply == "I cancelled your 2 pasta timers."
+    assert len(result.actions) == 2
+    assert [r.payload["name"] for r in store.list("timer")] == ["rice"]
+    result = handle("timer.cancel", {"all": True, "name": "egg"}, ctx())
+    assert (result.reply, result.actions) == ("You have no egg timers to cancel.", ())
+
+
+@pytest.mark.parametrize("flag", [False, "false", None])
+def test_all_false_cancels_one(ctx, store, flag):
+    handle("timer.set", {"duration_s": 60}, ctx())
+    handle("timer.set", {"duration_s": 120}, ctx())
+    assert len(handle("timer.cancel", {"all": flag}, ctx()).actions) == 1
+    assert len(store.list("timer")) == 1
+
+
+@pytest.mark.parametrize("flag", [1, "yes", "all", [True]])
+def test_cancel_with_bad_all(ctx, store, flag):
+    handle("timer.set", {"duration_s": 60}, ctx())
+    with pytest.raises(SkillError) as err:
+        handle("timer.cancel", {"all": flag}, ctx())
+    assert err.value.code == "bad_slots"
+    assert store.updates == []
+
+
+def test_named_cancel_never_cancels_another_timer(ctx, store):
+    # The rice timer ends first: without the name it would be the one cancelled.
+    handle("timer.set", {"duration_s": 60, "name": "rice"}, ctx())
+    pasta = handle("timer.set", {"duration_s": 600, "name": "pasta"}, ctx()).actions[0]
+    result = handle("timer.cancel", {"name": "pasta"}, ctx())
+    assert result.reply == "I cancelled your pasta timer."
+    assert [a.record_id for a in result.actions] == [pasta.record_id]
+    assert [r.payload["name"] for r in store.list("timer")] == ["rice"]
+    result = handle("timer.cancel", {"name": "egg"}, ctx())
+    assert (result.reply, result.actions) == ("You have no egg timer.", ())
+    assert [r.payload["name"] for r in store.list("timer")] == ["rice"]
+
+
+def test_names_match_ignoring_case_and_plural(ctx, store):
+    handle("timer.set", {"duration_s": 60, "name": "rice"}, ctx())
+    handle("timer.set", {"duration_s": 600, "name": "eggs"}, ctx())
+    handle("timer.set", {"duration_s": 300, "name": "potato"}, ctx())
+    assert handle("timer.status", {"name": "Egg"}, ctx()).reply == (
+        "10 minutes left on your eggs timer."
+    )
+    assert handle("timer.cancel", {"name": "potatoes"}, ctx()).reply == (
+        "I cancelled your potato timer."
+    )
+    assert [r.payload["name"] for r in store.list("timer")] == ["rice", "eggs"]
+
+
+def test_named_status_reads_only_that_timer(ctx, wall):
+    handle("timer.set", {"duration_s": 60, "name": "rice"}, ctx())
+    pasta = handle("timer.set", {"duration_s": 600, "name": "pasta"}, ctx()).actions[0]
+    wall.advance(minutes=2)
+    result = handle("timer.status", {"name": "pasta"}, ctx())
+    assert result.reply == "8 minutes left on your pasta timer."
+    assert [(a.op, a.record_id) for a in result.actions] == [("read", pasta.record_id)]
+    assert handle("timer.status", {"name": "rice"}, ctx()).reply == "Your rice timer is done."
+    result = handle("timer.status", {"name": "tea"}, ctx())
+    assert (result.reply, result.actions) == ("You have no tea timer.", ())
+
+
+@pytest.mark.parametrize(
+    ("text", "reply", "left"),
+    [
+        ("cancel the pasta timer", "I cancelled your pasta timer.", ["rice", "egg"]),
+        ("stop the egg timer", "I cancelled your egg timer.", ["rice", "pasta"]),
+        ("cancel all my timers", "I cancelled your 3 timers.", []),
+        ("cancel the timer", "I cancelled your rice timer.", ["pasta", "egg"]),
+        ("how long is left on the pasta timer", "10 minutes left on your pasta timer.", None),
+        ("what's left on the egg timer", "20 minutes left on your egg timer.", None),
+    ],
+)
+def test_spoken_timer_commands_touch_the_right_timers(recognizer, ctx, store, text, reply, left):
+    """From the words to the records: the recogniser's slots drive the skill."""
+    handle("timer.set", {"duration_s": 60, "name": "rice"}, ctx())
+    handle("timer.set", {"duration_s": 600, "name": "pasta"}, ctx())
+    handle("timer.set", {"duration_s": 1200, "name": "egg"}, ctx())
+    got = recognizer.recognize(text, HouseholdLists(), ctx().now)
+    assert got.intent is not None
+    assert handle(got.intent, got.slots, ctx()).reply == reply
+    if left is not None:
+        assert [r.payload["name"] for r in store.list("timer")] == left

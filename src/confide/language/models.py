@@ -39,7 +39,7 @@ class Interpretation:
     """
 
     intent: str | None
-    slots: Mapping[str, str | int] = field(default_factory=dict)
+    slots: Mapping[str, str | int | bool] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.intent is None and self.slots:

@@ -12,6 +12,10 @@ Each builder gets the entities of the best match and returns the slots, or raise
   surrounding spaces and punctuation removed.
 * Shopping items are lower-case, without a leading "some", "a", "an", "the", "more", "any",
   "a few", "a couple of"; "milk and bread" stays one item.
+* Timer names are lower-case list values ("pasta"); timer.cancel and timer.status carry one
+  only when the sentence names a timer.
+* ``all`` (alarm.cancel, timer.cancel) is ``True`` (JSON ``true``) when the sentence says
+  all/every ("cancel all my timers"); it is left out otherwise, never ``False``.
 * Intents without a builder here (a template set's own, e.g. a skill's) get the raw values:
   a list's output value, or the free text.
 """
@@ -29,7 +33,7 @@ from confide.language.matcher import Entity
 from confide.language.normalize import Normalised
 from confide.language.times import ClockTime, format_hhmm, parse_time, resolve_daytime, resolve_next
 
-Slots = dict[str, str | int]
+Slots = dict[str, str | int | bool]
 
 _REPEAT_DAYS: dict[str, frozenset[int]] = {
     "daily": frozenset(range(7)),
@@ -123,22 +127,32 @@ def _alarm_set(match: Match) -> Slots:
     return {"time": format_hhmm(moment.hour, moment.minute), **slots}
 
 
+def _all(match: Match) -> Slots:
+    """``{"all": True}`` when the sentence says all/every, else nothing."""
+    return {"all": True} if match.has("all") else {}
+
+
+def _timer_name(match: Match) -> Slots:
+    return {"name": match.value("name").lower()} if match.has("name") else {}
+
+
 def _alarm_cancel(match: Match) -> Slots:
     if not match.has("time"):
-        return {}
+        return _all(match)
     on_date = parse_date(match.words("date"), match.now.date()) if match.has("date") else None
     moment = resolve_next(_clock(match), match.now, on_date=on_date)
-    return {"time": format_hhmm(moment.hour, moment.minute)}
+    return {"time": format_hhmm(moment.hour, moment.minute), **_all(match)}
 
 
 def _timer_set(match: Match) -> Slots:
     seconds = parse_duration(match.words("duration"))
     if seconds > _MAX_DURATION_S:
         raise ValueError("timer too long")
-    slots: Slots = {"duration_s": seconds}
-    if match.has("name"):
-        slots["name"] = match.value("name").lower()
-    return slots
+    return {"duration_s": seconds, **_timer_name(match)}
+
+
+def _timer_cancel(match: Match) -> Slots:
+    return {**_timer_name(match), **_all(match)}
 
 
 def _reminder_set(match: Match) -> Slots:
@@ -179,6 +193,8 @@ BUILDERS: Mapping[str, Callable[[Match], Slots]] = {
     "alarm.set": _alarm_set,
     "alarm.cancel": _alarm_cancel,
     "timer.set": _timer_set,
+    "timer.cancel": _timer_cancel,
+    "timer.status": _timer_name,
     "reminder.set": _reminder_set,
     "calendar.add": _calendar_add,
     "calendar.list": _calendar_list,
@@ -218,8 +234,6 @@ def build_slots(intent: str, match: Match, wildcards: frozenset[str]) -> Slots:
 NO_SLOTS: frozenset[str] = frozenset(
     {
         "alarm.list",
-        "timer.cancel",
-        "timer.status",
         "shopping.list",
         "time.get",
         "date.get",

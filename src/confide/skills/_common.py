@@ -212,3 +212,13 @@ def duration_phrase(seconds: int, *, adjective: bool = False) -> str:
 def capitalized(text: str) -> str:
     """The text with its first letter upper-cased, the rest untouched."""
     return text[:1].upper() + text[1:]
+
+
+def opt_flag(slots: Mapping[str, Any], name: str) -> bool:
+    """An optional yes/no slot: ``true``/``false`` (or the text "true"/"false"); absent is no."""
+    value = slots.get(name)
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in ("true", "false", ""):
+        return value.strip().lower() == "true"
+    raise bad_slots(f"The {name!r} slot must be true or false.")

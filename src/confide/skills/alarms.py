@@ -5,6 +5,9 @@ An alarm is an action record of kind ``alarm`` owned by the speaker, with the pa
 ``repeat`` is ``daily``, ``weekdays``, ``weekends`` or a lower-case weekday name; an alarm
 without it rings once.  ``next_at`` is the next ring time, computed from ``ctx.now``; the
 scheduler (:mod:`confide.skills.scheduler`) rings it and moves it on.
+
+``alarm.cancel`` cancels the next alarm to ring, or every alarm at ``time`` when one is given;
+with ``all`` (``true``) it cancels every active alarm of the speaker (at ``time``, if given).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from confide.skills._common import (
     day_phrase,
     join_words,
     opt_date,
+    opt_flag,
     opt_text,
     opt_time,
     parse_datetime,
@@ -166,11 +170,14 @@ class AlarmSkill:
 
     def _cancel(self, slots: Mapping[str, Any], ctx: SkillContext) -> SkillResult:
         at = opt_time(slots, "time")
+        every = opt_flag(slots, "all")
         active = self._active(ctx)
         if at is None:
             if not active:
-                return SkillResult("You have no alarms.")
-            targets = active[:1]
+                return SkillResult(
+                    "You have no alarms to cancel." if every else "You have no alarms."
+                )
+            targets = active if every else active[:1]
         else:
             wanted = at.strftime("%H:%M")
             targets = [r for r in active if r.payload.get("time") == wanted]
@@ -181,8 +188,10 @@ class AlarmSkill:
             ctx.records.update(record.id, status="cancelled")
             logger.debug("alarm %s cancelled", record.id)
             actions.append(Action("cancel", "alarm", record.id, dict(record.payload)))
-        if at is None or len(targets) == 1:
+        if len(targets) == 1:
             reply = f"I cancelled your alarm for {describe(targets[0], ctx.now)}."
+        elif at is None:
+            reply = f"I cancelled your {plural(len(targets), 'alarm')}."
         else:
             reply = f"I cancelled {plural(len(targets), 'alarm')} for {clock_phrase(at)}."
         return SkillResult(reply, tuple(actions))

@@ -5,7 +5,10 @@ A timer is an action record of kind ``timer`` owned by the speaker, with the pay
 A name is kept without a trailing "timer" ("pasta", not "pasta timer").  The scheduler
 (:mod:`confide.skills.scheduler`) marks a timer ``done`` when it rings; until then a timer whose
 end has passed is reported as done and may still be cancelled (that stops it ringing).
-``timer.cancel`` and ``timer.status`` accept an optional ``name`` slot.
+``timer.cancel`` and ``timer.status`` accept an optional ``name`` slot: only timers of that
+name are touched (never another timer in their place).  ``timer.cancel`` also accepts an
+optional ``all`` slot (``true``): every running timer of the speaker (of that name, if one is
+given) is cancelled.  Without either, ``timer.cancel`` cancels the timer that ends first.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from confide.skills._common import (
     capitalized,
     duration_phrase,
     join_words,
+    opt_flag,
     opt_text,
     parse_datetime,
     slot_int,
@@ -64,6 +68,14 @@ def remaining_s(record: StoredRecord, now: datetime) -> int:
     return max(0, math.ceil((ends_at - now).total_seconds()))
 
 
+def _same_name(wanted: str, stored: object) -> bool:
+    """Names match ignoring case and a plural "s"/"es" ("egg" finds the "eggs" timer)."""
+    if not isinstance(stored, str):
+        return False
+    a, b = wanted.lower(), stored.lower()
+    return a == b or any(x + end == y for x, y in ((a, b), (b, a)) for end in ("s", "es"))
+
+
 def _ends_key(record: StoredRecord) -> datetime:
     return parse_datetime(record.payload.get("ends_at")) or datetime.min
 
@@ -89,7 +101,7 @@ class TimerSkill:
         name = clean_name(opt_text(slots, "name"))
         timers = sorted(ctx.records.list("timer", member_id=ctx.speaker.id), key=_ends_key)
         if name is not None:
-            timers = [t for t in timers if str(t.payload.get("name", "")).lower() == name.lower()]
+            timers = [t for t in timers if _same_name(name, t.payload.get("name"))]
         return timers, name
 
     def _set(self, slots: Mapping[str, Any], ctx: SkillContext) -> SkillResult:
@@ -111,11 +123,15 @@ class TimerSkill:
         return SkillResult(reply, (Action("create", "timer", record.id, payload),))
 
     def _cancel(self, slots: Mapping[str, Any], ctx: SkillContext) -> SkillResult:
+        every = opt_flag(slots, "all")
         timers, name = self._active(slots, ctx)
         if not timers:
+            if every:
+                return SkillResult(f"You have no {name + ' ' if name else ''}timers to cancel.")
             return SkillResult(f"You have no {name} timer." if name else "You have no timers.")
-        # Without a name, the one that ends (or ended) first: the one ringing, or about to.
-        targets = timers if name else timers[:1]
+        # Without a name or "all", the one that ends (or ended) first: the one ringing, or
+        # about to.  A name cancels every timer of that name.
+        targets = timers if (name or every) else timers[:1]
         actions = []
         for record in targets:
             ctx.records.update(record.id, status="cancelled")
@@ -124,7 +140,7 @@ class TimerSkill:
         if len(targets) == 1:
             reply = f"I cancelled your {label(targets[0])}."
         else:
-            reply = f"I cancelled your {len(targets)} {name} timers."
+            reply = f"I cancelled your {len(targets)} {name + ' ' if name else ''}timers."
         return SkillResult(reply, tuple(actions))
 
     def _status(self, slots: Mapping[str, Any], ctx: SkillContext) -> SkillResult:
