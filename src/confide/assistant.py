@@ -121,16 +121,22 @@ class Assistant:
         self._contacts = self.vault.contacts(self.household_id)
         self._household_checked = time.monotonic()
 
+    def _find_member(self, name: str | None) -> MemberInfo | None:
+        wanted = None if name is None else " ".join(name.split()).casefold()
+        for member in self._members:
+            if (member.role == "owner") if wanted is None else member.name.casefold() == wanted:
+                return member
+        return None
+
     def member(self, name: str | None) -> MemberInfo:
-        if name is None:
-            return self.vault.owner(self.household_id)
-        for candidate in (False, True):
-            if candidate:
-                self.refresh_household()
-            for member in self._members:
-                if member.name.casefold() == " ".join(name.split()).casefold():
-                    return member
-        raise AssistantError(f"no household member called {name!r}", code="unknown_member")
+        """A household member by name (any case); ``None`` means the owner."""
+        found = self._find_member(name)
+        if found is None:  # perhaps added since the last refresh
+            self.refresh_household()
+            found = self._find_member(name)
+        if found is None:
+            raise AssistantError(f"no household member called {name!r}", code="unknown_member")
+        return found
 
     def _shopping_items(self) -> tuple[str, ...]:
         """Items on the shopping list (a slot list); decrypted again only when it changed.
