@@ -143,6 +143,10 @@ def test_seconds_are_dropped_from_when(recognizer: Recognizer) -> None:
         ("stop every countdown", "timer.cancel"),
         ("delete all alarms", "alarm.cancel"),
         ("turn off every one of my alarms", "alarm.cancel"),
+        ("cancel my timers", "timer.cancel"),
+        ("stop the timers", "timer.cancel"),
+        ("cancel my alarms", "alarm.cancel"),
+        ("turn off my alarms", "alarm.cancel"),
     ],
 )
 def test_all_is_the_boolean_true(recognizer: Recognizer, text: str, intent: str) -> None:
@@ -154,10 +158,46 @@ def test_all_is_the_boolean_true(recognizer: Recognizer, text: str, intent: str)
 
 @pytest.mark.parametrize(
     "text",
-    ["cancel the timer", "cancel my timers", "cancel the alarm", "what's left on my timer"],
+    ["cancel the timer", "cancel the alarm", "what's left on my timer"],
 )
 def test_all_and_name_only_when_said(recognizer: Recognizer, text: str) -> None:
     assert recognizer.recognize(text, HOUSE, NOW).slots == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "slots"),
+    [
+        ("cancel my alarms for tomorrow", {"date": "2026-11-23", "all": True}),
+        ("cancel tomorrow's alarm", {"date": "2026-11-23"}),
+        ("cancel my alarm on friday", {"date": "2026-11-27"}),
+        ("turn off my alarm for tomorrow at seven", {"time": "07:00", "date": "2026-11-23"}),
+        ("remove my alarm for 6:30 tomorrow", {"time": "06:30", "date": "2026-11-23"}),
+        ("cancel the 7 am alarm on friday", {"time": "07:00", "date": "2026-11-27"}),
+    ],
+)
+def test_alarm_cancel_keeps_the_date(
+    recognizer: Recognizer, text: str, slots: dict[str, object]
+) -> None:
+    got = recognizer.recognize(text, HOUSE, NOW)
+    assert got.to_dict() == {"intent": "alarm.cancel", "slots": slots}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "cancel the alarm for tomorrow morning",  # a part of the day without a time
+        "cancel tonight's alarm",
+        "cancel my daily alarm",  # a repeat
+        "cancel my alarms on weekdays",
+        "cancel my alarm in ten minutes",
+        "cancel my 5 minute timer",  # a duration
+        "cancel the timer for tomorrow",
+    ],
+)
+def test_cancel_qualifiers_that_cannot_be_honoured_are_not_understood(
+    recognizer: Recognizer, text: str
+) -> None:
+    assert recognizer.recognize(text, HOUSE, NOW).intent is None
 
 
 def test_all_alone_is_not_a_command(recognizer: Recognizer) -> None:

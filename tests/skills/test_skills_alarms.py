@@ -257,3 +257,138 @@ def test_spoken_cancel_all_alarms(recognizer, ctx, store, text):
     result = handle(got.intent, got.slots, ctx())
     assert result.reply == "I cancelled your 2 alarms."
     assert store.list("alarm") == []
+
+
+@pytest.mark.parametrize("text", ["cancel my alarms", "turn off my alarms", "disable the alarms"])
+def test_spoken_plural_cancels_every_alarm(recognizer, ctx, store, text):
+    """A plural noun is every alarm, not just the next one."""
+    set_alarm(ctx, time="06:45")
+    set_alarm(ctx, time="09:30")
+    got = recognizer.recognize(text, HouseholdLists(), ctx().now)
+    result = handle(got.intent, got.slots, ctx())
+    assert result.reply == "I cancelled your 2 alarms."
+    assert store.list("alarm") == []
+
+
+# Now is Sunday 22 November, 8 am: tomorrow is Monday 23, Friday is 27.
+
+
+def test_cancel_on_a_date_only_touches_that_day(ctx, store):
+    set_alarm(ctx, time="09:30")  # today: the next to ring, must stay
+    tomorrow = set_alarm(ctx, time="06:45", date="2026-11-23").actions[0].record_id
+    set_alarm(ctx, time="07:00", date="2026-11-27")
+    result = handle("alarm.cancel", {"date": "2026-11-23"}, ctx())
+    assert result.reply == "I cancelled your alarm for 6:45 am tomorrow."
+    assert [a.record_id for a in result.actions] == [tomorrow]
+    assert [r.payload["time"] for r in store.list("alarm")] == ["09:30", "07:00"]
+
+
+def test_cancel_on_a_date_without_alarms_that_day_cancels_nothing(ctx, store):
+    set_alarm(ctx, time="09:30")
+    result = handle("alarm.cancel", {"date": "2026-11-23"}, ctx())
+    assert (result.reply, result.actions) == ("You have no alarm for tomorrow.", ())
+    result = handle("alarm.cancel", {"date": "2026-11-27", "all": True}, ctx())
+    assert (result.reply, result.actions) == ("You have no alarm on Friday.", ())
+    result = handle("alarm.cancel", {"date": "2026-11-22", "time": "10:00"}, ctx())
+    assert (result.reply, result.actions) == ("You have no alarm for 10 am today.", ())
+    assert store.updates == []
+
+
+def test_cancel_on_a_date_with_several_asks_which(ctx, store):
+    set_alarm(ctx, time="06:45", date="2026-11-23")
+    set_alarm(ctx, time="07:15", date="2026-11-23")
+    result = handle("alarm.cancel", {"date": "2026-11-23"}, ctx())
+    assert result.actions == ()
+    assert result.reply == (
+        "You have 2 alarms for tomorrow: 6:45 am and 7:15 am. "
+        "Which one should I cancel? Say its time, or all of them."
+    )
+    assert len(store.list("alarm")) == 2
+
+
+def test_cancel_all_on_a_date(ctx, store, people):
+    set_alarm(ctx, time="06:45", date="2026-11-23")
+    set_alarm(ctx, time="07:15", date="2026-11-23")
+    set_alarm(ctx, time="09:30")  # today
+    handle("alarm.set", {"time": "06:45", "date": "2026-11-23"}, ctx(speaker=people.bob))
+    result = handle("alarm.cancel", {"date": "2026-11-23", "all": True}, ctx())
+    assert result.reply == "I cancelled your 2 alarms for tomorrow."
+    assert [r.payload["time"] for r in store.list("alarm", member_id="mem-alice")] == ["09:30"]
+    assert len(store.list("alarm", member_id="mem-bob")) == 1
+
+
+def test_cancel_at_a_time_on_a_date(ctx, store):
+    set_alarm(ctx, time="07:00", date="2026-11-23")
+    friday = set_alarm(ctx, time="07:00", date="2026-11-27").actions[0].record_id
+    result = handle("alarm.cancel", {"date": "2026-11-27", "time": "07:00"}, ctx())
+    assert result.reply == "I cancelled your alarm for 7 am on Friday."
+    assert [a.record_id for a in result.actions] == [friday]
+    assert [r.payload["date"] for r in store.list("alarm")] == ["2026-11-23"]
+
+
+def test_a_date_never_cancels_a_repeating_alarm(ctx, store):
+    set_alarm(ctx, time="07:00", repeat="weekdays")
+    result = handle("alarm.cancel", {"date": "2026-11-23"}, ctx())
+    assert result.actions == ()
+    assert result.reply == (
+        "I cancelled nothing. Your alarm for 7 am on weekdays repeats, so I left it on. "
+        "To stop it altogether, say: cancel my 7 am alarm."
+    )
+    set_alarm(ctx, time="06:00", date="2026-11-23")
+    result = handle("alarm.cancel", {"date": "2026-11-23", "all": True}, ctx())
+    assert result.reply.startswith("I cancelled your alarm for 6 am tomorrow. Your alarm for")
+    assert [r.payload["time"] for r in store.list("alarm")] == ["07:00"]
+    # Sunday: the weekday alarm does not ring, so it is not mentioned.
+    result = handle("alarm.cancel", {"date": "2026-11-29", "all": True}, ctx())
+    assert (result.reply, result.actions) == ("You have no alarm on Sunday, 29 November.", ())
+    assert len(store.list("alarm")) == 1
+
+
+def test_cancel_with_bad_date(ctx, store):
+    set_alarm(ctx, time="07:00")
+    for bad in ("tomorrow", "2026-02-30"):
+        with pytest.raises(SkillError) as err:
+            handle("alarm.cancel", {"date": bad}, ctx())
+        assert err.value.code == "bad_slots"
+    assert len(store.list("alarm")) == 1
+
+
+_DAY = ["09:30", "06:45", "07:15", "07:00"]  # today, tomorrow, tomorrow, Friday
+
+
+@pytest.mark.parametrize(
+    ("text", "reply", "cancelled"),
+    [
+        ("cancel my alarms for tomorrow", "I cancelled your 2 alarms for tomorrow.",
+         ["06:45", "07:15"]),
+        ("cancel tomorrow's alarm at 6:45", "I cancelled your alarm for 6:45 am tomorrow.",
+         ["06:45"]),
+        ("turn off my alarm for tomorrow at 7:15",
+         "I cancelled your alarm for 7:15 am tomorrow.", ["07:15"]),
+        ("cancel my alarm on friday", "I cancelled your alarm for 7 am on Friday.", ["07:00"]),
+        ("cancel friday's alarm", "I cancelled your alarm for 7 am on Friday.", ["07:00"]),
+    ],
+)  # fmt: skip
+def test_spoken_cancel_with_a_date_touches_only_that_day(
+    recognizer, ctx, store, text, reply, cancelled
+):
+    """From the words to the records: the next alarm (today 9:30) is never the one cancelled."""
+    set_alarm(ctx, time="09:30")
+    set_alarm(ctx, time="06:45", date="2026-11-23")
+    set_alarm(ctx, time="07:15", date="2026-11-23")
+    set_alarm(ctx, time="07:00", date="2026-11-27")
+    got = recognizer.recognize(text, HouseholdLists(), ctx().now)
+    assert got.intent == "alarm.cancel"
+    assert handle(got.intent, got.slots, ctx()).reply == reply
+    assert [r.payload["time"] for r in store.list("alarm")] == [
+        t for t in _DAY if t not in cancelled
+    ]
+
+
+def test_spoken_singular_cancel_for_a_day_with_two_alarms_asks(recognizer, ctx, store):
+    set_alarm(ctx, time="06:45", date="2026-11-23")
+    set_alarm(ctx, time="07:15", date="2026-11-23")
+    got = recognizer.recognize("cancel tomorrow's alarm", HouseholdLists(), ctx().now)
+    result = handle(got.intent, got.slots, ctx())
+    assert result.actions == ()
+    assert len(store.list("alarm")) == 2

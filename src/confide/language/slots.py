@@ -15,7 +15,12 @@ Each builder gets the entities of the best match and returns the slots, or raise
 * Timer names are lower-case list values ("pasta"); timer.cancel and timer.status carry one
   only when the sentence names a timer.
 * ``all`` (alarm.cancel, timer.cancel) is ``True`` (JSON ``true``) when the sentence says
-  all/every ("cancel all my timers"); it is left out otherwise, never ``False``.
+  all/every ("cancel all my timers") or names them in the plural ("cancel my alarms"); it is
+  left out otherwise, never ``False``.
+* alarm.cancel carries ``date`` ("YYYY-MM-DD", as alarm.set) when one was said ("cancel my
+  alarm for tomorrow", "cancel tomorrow's alarm"), and ``time`` when one was said.  A date
+  with a part of the day but no time ("cancel tomorrow evening's alarm") is not understood:
+  the slots cannot say it, and dropping it could cancel the wrong alarm.
 * Intents without a builder here (a template set's own, e.g. a skill's) get the raw values:
   a list's output value, or the free text.
 """
@@ -137,11 +142,19 @@ def _timer_name(match: Match) -> Slots:
 
 
 def _alarm_cancel(match: Match) -> Slots:
-    if not match.has("time"):
-        return _all(match)
-    on_date = parse_date(match.words("date"), match.now.date()) if match.has("date") else None
-    moment = resolve_next(_clock(match), match.now, on_date=on_date)
-    return {"time": format_hhmm(moment.hour, moment.minute), **_all(match)}
+    slots: Slots = {}
+    on_date = None
+    if match.has("date"):
+        words = match.words("date").removesuffix("'s")  # "tomorrow's alarm"
+        if not match.has("time") and part_of_day(words) is not None:
+            raise ValueError("a part of the day is not a date")  # "tomorrow evening's"
+        on_date = parse_date(words, match.now.date())
+    if match.has("time"):
+        moment = resolve_next(_clock(match), match.now, on_date=on_date)
+        slots["time"] = format_hhmm(moment.hour, moment.minute)
+    if on_date is not None:
+        slots["date"] = on_date.isoformat()
+    return {**slots, **_all(match)}
 
 
 def _timer_set(match: Match) -> Slots:

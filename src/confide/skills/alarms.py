@@ -8,6 +8,16 @@ scheduler (:mod:`confide.skills.scheduler`) rings it and moves it on.
 
 ``alarm.cancel`` cancels the next alarm to ring, or every alarm at ``time`` when one is given;
 with ``all`` (``true``) it cancels every active alarm of the speaker (at ``time``, if given).
+
+With ``date`` ("YYYY-MM-DD") only alarms ringing on that day are touched, never another one
+in their place:
+
+* one-off alarms whose next ring is on that day (at ``time``, if given) are cancelled: all of
+  them with ``all`` or a ``time``; without either, the only one, and when there are several
+  nothing is cancelled and the reply names them and asks which (a guess could be wrong);
+* repeating alarms are never cancelled because of a date, even with ``all``: cancelling one
+  would also silence it on every other day, and one day cannot be skipped.  The reply says
+  that the alarm repeats and is still on; "cancel my 7 am alarm" (a time, no date) cancels it.
 """
 
 from __future__ import annotations
@@ -106,6 +116,34 @@ def _sort_key(record: StoredRecord) -> datetime:
     return parse_datetime(record.payload.get("next_at")) or datetime.max
 
 
+def _rings_on(record: StoredRecord, day: date, now: datetime) -> bool:
+    """Whether the alarm rings on ``day`` (a one-off: its next ring; a repeat: any ring)."""
+    payload = record.payload
+    repeat = payload.get("repeat")
+    if not repeat:
+        next_at = parse_datetime(payload.get("next_at"))
+        return next_at is not None and next_at.date() == day
+    at = _payload_time(payload)
+    if not isinstance(repeat, str) or repeat not in REPEATS or at is None:
+        return False
+    start = payload.get("date")
+    if isinstance(start, str) and start > day.isoformat():
+        return False
+    return day.weekday() in REPEATS[repeat] and datetime.combine(day, at) > now
+
+
+def _repeating_note(repeating: list[StoredRecord], now: datetime) -> str:
+    """The reply's note on repeating alarms left on, or ``""``."""
+    if not repeating:
+        return ""
+    alarms = join_words([describe(r, now) for r in repeating])
+    if len(repeating) > 1:
+        return f"Your alarms for {alarms} repeat, so I left them on."
+    at = _payload_time(repeating[0].payload)
+    again = f" To stop it altogether, say: cancel my {clock_phrase(at)} alarm." if at else ""
+    return f"Your alarm for {alarms} repeats, so I left it on.{again}"
+
+
 class AlarmSkill:
     """Sets, cancels and lists the speaker's alarms."""
 
@@ -170,8 +208,11 @@ class AlarmSkill:
 
     def _cancel(self, slots: Mapping[str, Any], ctx: SkillContext) -> SkillResult:
         at = opt_time(slots, "time")
+        on = opt_date(slots, "date")
         every = opt_flag(slots, "all")
         active = self._active(ctx)
+        if on is not None:
+            return self._cancel_on(on, at, every, active, ctx)
         if at is None:
             if not active:
                 return SkillResult(
@@ -183,18 +224,57 @@ class AlarmSkill:
             targets = [r for r in active if r.payload.get("time") == wanted]
             if not targets:
                 return SkillResult(f"You have no alarm for {clock_phrase(at)}.")
-        actions = []
-        for record in targets:
-            ctx.records.update(record.id, status="cancelled")
-            logger.debug("alarm %s cancelled", record.id)
-            actions.append(Action("cancel", "alarm", record.id, dict(record.payload)))
         if len(targets) == 1:
             reply = f"I cancelled your alarm for {describe(targets[0], ctx.now)}."
         elif at is None:
             reply = f"I cancelled your {plural(len(targets), 'alarm')}."
         else:
             reply = f"I cancelled {plural(len(targets), 'alarm')} for {clock_phrase(at)}."
-        return SkillResult(reply, tuple(actions))
+        return SkillResult(reply, self._cancel_records(targets, ctx))
+
+    def _cancel_records(self, targets: list[StoredRecord], ctx: SkillContext) -> tuple[Action, ...]:
+        actions = []
+        for record in targets:
+            ctx.records.update(record.id, status="cancelled")
+            logger.debug("alarm %s cancelled", record.id)
+            actions.append(Action("cancel", "alarm", record.id, dict(record.payload)))
+        return tuple(actions)
+
+    def _cancel_on(
+        self,
+        on: date,
+        at: time | None,
+        every: bool,
+        active: list[StoredRecord],
+        ctx: SkillContext,
+    ) -> SkillResult:
+        """Cancel the one-off alarms ringing on ``on`` (see the module docstring)."""
+        wanted = at.strftime("%H:%M") if at is not None else None
+        ringing = [r for r in active if _rings_on(r, on, ctx.now)]
+        if wanted is not None:
+            ringing = [r for r in ringing if r.payload.get("time") == wanted]
+        once = [r for r in ringing if not r.payload.get("repeat")]
+        repeating = [r for r in ringing if r.payload.get("repeat")]
+        day = day_phrase(on, ctx.now.date())
+        for_day = f"for {day}" if day in ("today", "tomorrow", "yesterday") else day
+        what = f"for {clock_phrase(at)} {day}" if at is not None else for_day
+        note = _repeating_note(repeating, ctx.now)
+        if not once:
+            if note:
+                return SkillResult(f"I cancelled nothing. {note}")
+            return SkillResult(f"You have no alarm {what}.")
+        if len(once) > 1 and at is None and not every:
+            times = join_words([clock_phrase(_sort_key(r)) for r in once])
+            return SkillResult(
+                f"You have {plural(len(once), 'alarm')} {for_day}: {times}. "
+                f"Which one should I cancel? Say its time, or all of them."
+            )
+        actions = self._cancel_records(once, ctx)
+        if len(once) == 1:
+            reply = f"I cancelled your alarm for {describe(once[0], ctx.now)}."
+        else:
+            reply = f"I cancelled your {plural(len(once), 'alarm')} {for_day}."
+        return SkillResult(f"{reply} {note}" if note else reply, actions)
 
     def _list(self, ctx: SkillContext) -> SkillResult:
         active = self._active(ctx)
