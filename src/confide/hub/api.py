@@ -29,7 +29,12 @@ from confide.vault import Device, NotFoundError, Vault, history
 
 log = logging.getLogger(__name__)
 
-STATUS_BY_CODE = {"not_found": 404, "unknown_member": 404, "conflict": 409}
+STATUS_BY_CODE = {
+    "not_found": 404,
+    "unknown_member": 404,
+    "conflict": 409,
+    "concurrent_update": 409,
+}
 
 
 class TextTurn(BaseModel):

@@ -113,6 +113,8 @@ action_records = sa.Table(
     sa.Column("origin_turn_id", ID, sa.ForeignKey("turns.id"), nullable=True),
     sa.Column("created_at", sa.Double, nullable=False),
     sa.Column("updated_at", sa.Double, nullable=False),
+    # Bumped by every update; an update names the version it read (optimistic concurrency).
+    sa.Column("version", sa.Integer, nullable=False, server_default="0"),
     sa.Column("ciphertext", sa.LargeBinary, nullable=False),
     sa.Index("ix_records_household_kind", "household_id", "kind", "status"),
     sa.Index("ix_records_origin", "origin_turn_id"),

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from confide.vault import _crypto
-from confide.vault.errors import NotFoundError
+from confide.vault.errors import ConflictError, NotFoundError
 from confide.vault.ids import new_id
 from confide.vault.keyring import artifact_aad, record_aad
 from confide.vault.models import ActionRecord, StoredItem
@@ -44,11 +44,15 @@ _GET_RECORD = sa.select(action_records).where(
 )
 _UPDATE_RECORD = (
     action_records.update()
-    .where(action_records.c.id == sa.bindparam("rid"))
+    .where(
+        action_records.c.id == sa.bindparam("rid"),
+        action_records.c.version == sa.bindparam("seen_version"),
+    )
     .values(
         status=sa.bindparam("new_status"),
         ciphertext=sa.bindparam("sealed"),
         updated_at=sa.bindparam("at"),
+        version=sa.bindparam("next_version"),
     )
 )
 _RECORD_VERSION = sa.select(
@@ -217,6 +221,9 @@ class TurnRecords:
         self.session = session
         self.turn = turn
         self.touched: list[StoredItem] = []
+        # The version of each record as this store last handed it out: an update applies
+        # only if nobody changed the record since (another process, on PostgreSQL).
+        self._seen: dict[str, int] = {}
 
     def _member_key(self, member_id: str) -> bytes:
         key_id = self.session.member_key_id(member_id)
@@ -228,6 +235,7 @@ class TurnRecords:
 
     def _open(self, row: Any) -> ActionRecord:
         key = self._member_key(row.member_id)
+        self._seen.setdefault(row.id, row.version)
         aad = _binding_aad({**row._mapping, "household_id": self.session.household_id})
         data = _crypto.open_sealed(key, row.ciphertext, aad, f"record {row.id}")
         return ActionRecord(
@@ -273,7 +281,8 @@ class TurnRecords:
             "updated_at": at,
         }
         row["ciphertext"] = self._seal(row, payload)
-        self.session.conn.execute(_INSERT_RECORD, row)
+        self.session.conn.execute(_INSERT_RECORD, {**row, "version": 0})
+        self._seen[record_id] = 0
         self.touched.append(StoredItem(record_id, kind, RECORD_TABLE, created_at=at))
         return ActionRecord(
             id=record_id,
@@ -297,6 +306,7 @@ class TurnRecords:
         status: str | None = None,
     ) -> ActionRecord:
         current = self.get(record_id)
+        seen = self._seen[record_id]
         new_payload = current.payload if payload is None else json.loads(json.dumps(dict(payload)))
         new_status = current.status if status is None else status
         binding = {
@@ -308,15 +318,23 @@ class TurnRecords:
             "origin_turn_id": current.origin_turn_id,
             "status": new_status,
         }
-        self.session.conn.execute(
+        done = self.session.conn.execute(
             _UPDATE_RECORD,
             {
                 "rid": record_id,
+                "seen_version": seen,
+                "next_version": seen + 1,
                 "new_status": new_status,
                 "sealed": self._seal(binding, new_payload),
                 "at": self.session.now(),
             },
         )
+        if done.rowcount != 1:
+            raise ConflictError(
+                f"record {record_id} was changed by another request at the same time; try again",
+                code="concurrent_update",
+            )
+        self._seen[record_id] = seen + 1
         return dataclasses.replace(current, payload=new_payload, status=new_status)
 
     def list(
