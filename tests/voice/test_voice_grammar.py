@@ -1,0 +1,88 @@
+"""The speech grammar compiled from the real templates and the household lists."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("pocketsphinx")
+
+from confide.language.loader import Templates, load_templates
+from confide.language.models import HouseholdLists
+from confide.voice.grammar import (
+    compile_grammar,
+    compile_jsgf,
+    grammar_for,
+    jsgf_to_fsg,
+    load_dictionary,
+    number_words,
+)
+
+
+@pytest.fixture(scope="module")
+def templates() -> Templates:
+    return load_templates()
+
+
+def test_grammar_compiles_from_the_real_templates(templates: Templates) -> None:
+    grammar = compile_grammar(templates, HouseholdLists(members=("alice",)))
+    assert grammar.jsgf.startswith("#JSGF V1.0;")
+    assert "public <command> =" in grammar.jsgf
+    for intent in ("alarm_set", "timer_set", "reminder_set", "message_send", "shopping_list"):
+        assert f"<intent_{intent}>" in grammar.jsgf
+    dictionary = load_dictionary()
+    assert grammar.words <= dictionary
+    # digits-only lists and spellings the dictionary lacks are dropped, and reported
+    assert {"oclock", "msg", "1st"} <= grammar.missing_words
+
+
+def test_every_word_is_lower_case_and_known(templates: Templates) -> None:
+    grammar = compile_grammar(templates, HouseholdLists(), wildcards="exclude")
+    assert all(w == w.lower() for w in grammar.words)
+    assert "<free>" not in grammar.jsgf
+
+
+def test_a_new_contact_rebuilds_the_grammar(templates: Templates) -> None:
+    before = grammar_for(HouseholdLists(members=("alice",)), templates)
+    assert grammar_for(HouseholdLists(members=("alice",)), templates) is before  # cached
+    after = grammar_for(HouseholdLists(members=("alice",), contacts=("gordon",)), templates)
+    assert after.digest != before.digest
+    assert "gordon" in after.jsgf and "gordon" not in before.jsgf
+    assert "gordon" in compile_jsgf(templates, HouseholdLists(contacts=("gordon",)))
+
+
+def test_unknown_names_are_dropped_not_guessed(templates: Templates) -> None:
+    grammar = compile_grammar(templates, HouseholdLists(members=("alice", "xqzzyv")))
+    assert "xqzzyv" in grammar.missing_words
+    assert "xqzzyv" not in grammar.jsgf
+
+
+def test_the_fsg_accepts_template_sentences(templates: Templates) -> None:
+    import pocketsphinx  # type: ignore[import-untyped]
+
+    grammar = compile_grammar(templates, HouseholdLists(members=("alice",)), wildcards="exclude")
+    fsg_text = jsgf_to_fsg(grammar.jsgf)
+    decoder = pocketsphinx.Decoder(logfn="/dev/null")
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "g.fsg"
+        path.write_text(fsg_text)
+        fsg = decoder.read_fsg(str(path))
+    for sentence in (
+        "set an alarm for seven thirty am",
+        "what time is it",
+        "set a timer for ten minutes",
+        "please cancel all my alarms",
+        "what's on my calendar tomorrow",
+    ):
+        assert fsg.accept(sentence), sentence
+    assert not fsg.accept("the cat sat on the mat")
+
+
+@pytest.mark.parametrize(
+    ("number", "words"),
+    [(0, "zero"), (7, "seven"), (45, "forty five"), (120, "one hundred twenty")],
+)
+def test_number_words(number: int, words: str) -> None:
+    assert number_words(number) == words
