@@ -65,9 +65,11 @@ _RECORD_VERSION = sa.select(
 )
 
 
-@functools.cache
-def _list_query(by_member: bool, by_audience: bool, by_status: bool) -> sa.Select[Any]:
-    query = sa.select(action_records).where(
+def _filtered(
+    query: sa.Select[Any], by_member: bool, by_audience: bool, by_status: bool
+) -> sa.Select[Any]:
+    """``query`` limited to one household and kind, plus the optional filters named."""
+    query = query.where(
         action_records.c.household_id == sa.bindparam("hh"),
         action_records.c.kind == sa.bindparam("kind"),
     )
@@ -77,20 +79,18 @@ def _list_query(by_member: bool, by_audience: bool, by_status: bool) -> sa.Selec
         query = query.where(action_records.c.audience_member_id == sa.bindparam("audience"))
     if by_status:
         query = query.where(action_records.c.status == sa.bindparam("status"))
+    return query
+
+
+@functools.cache
+def _list_query(by_member: bool, by_audience: bool, by_status: bool) -> sa.Select[Any]:
+    query = _filtered(sa.select(action_records), by_member, by_audience, by_status)
     return query.order_by(action_records.c.created_at, action_records.c.id)
 
 
 @functools.cache
 def _count_query(by_member: bool, by_status: bool) -> sa.Select[Any]:
-    query = sa.select(sa.func.count()).where(
-        action_records.c.household_id == sa.bindparam("hh"),
-        action_records.c.kind == sa.bindparam("kind"),
-    )
-    if by_member:
-        query = query.where(action_records.c.member_id == sa.bindparam("member_id"))
-    if by_status:
-        query = query.where(action_records.c.status == sa.bindparam("status"))
-    return query
+    return _filtered(sa.select(sa.func.count()), by_member, False, by_status)
 
 
 def _binding_aad(row: Mapping[str, Any]) -> bytes:
