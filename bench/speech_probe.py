@@ -16,12 +16,11 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "voice"))
-
-from test_voice_recognizers import synthesise
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from confide.language.models import HouseholdLists
 from confide.voice.recognizers import PocketsphinxRecognizer
+from speechgen import synthesise
 
 IN_GRAMMAR = """what time is it|what's the time|tell me the time|what's the date today
 what day is it today|cancel my alarm|delete all my alarms|list my alarms

@@ -1,13 +1,17 @@
 """Runs one turn through the parts; the only place that knows their order.
 
-A text turn goes: understand (language) -> act (skills) -> store (vault), all inside one vault
-transaction so a turn is stored whole or not at all.  Each stage is timed; the timings and the
-ids travel with the outcome, never the content into a log.
+A text turn goes: understand (language) -> act (skills) -> store (vault); act and store run
+inside one vault transaction so a turn is stored whole or not at all.  A voice turn first
+transcribes (voice), outside the transaction, then runs the text path on what was heard; its
+recording is stored only if the speaker's ``audio_retention`` setting keeps it.  Each stage is
+timed; the timings and the ids travel with the outcome, never the content into a log.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import math
 import time
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -29,7 +33,17 @@ from confide.skills import (
 )
 from confide.skills.messages import inbox
 from confide.skills.scheduler import Fired, fire_due
-from confide.vault import MemberInfo, StoredItem, Vault, VaultSession
+from confide.vault import (
+    AUDIO_OFF,
+    MemberInfo,
+    StoredItem,
+    TurnHandle,
+    Vault,
+    VaultSession,
+    audio_expiry,
+)
+from confide.voice import Audio
+from confide.voice.recognizers import PocketsphinxRecognizer, SpeechRecognizer, Transcript
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +59,10 @@ class AssistantError(ConfideError):
 
 
 class Stage(StrEnum):
-    """The stages of a text turn, in order."""
+    """The stages of a turn, in order (decode and transcribe: voice turns only)."""
 
+    DECODE = "decode"
+    TRANSCRIBE = "transcribe"
     UNDERSTAND = "understand"
     ACT = "act"
     STORE = "store"
@@ -65,9 +81,14 @@ class TurnOutcome:
     actions: tuple[Action, ...]
     stored: tuple[StoredItem, ...]
     timings_ms: Mapping[str, float] = field(default_factory=dict)
+    speech: Transcript | None = None  # what the speech engine heard (voice turns)
+
+    def with_timing(self, stage: str, ms: float) -> TurnOutcome:
+        """A copy with ``stage`` timed first: a stage run before the turn (e.g. decode)."""
+        return dataclasses.replace(self, timings_ms={stage: round(ms, 3), **self.timings_ms})
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "turn_id": self.turn_id,
             "member": self.member,
             "transcript": self.transcript,
@@ -78,6 +99,14 @@ class TurnOutcome:
             "stored": [s.to_dict() for s in self.stored],
             "timings_ms": dict(self.timings_ms),
         }
+        if self.speech is not None:
+            confidence = self.speech.confidence
+            out["speech"] = {
+                "engine": self.speech.engine,
+                "confidence": round(confidence, 3) if math.isfinite(confidence) else None,
+                "rejected": self.speech.rejected,
+            }
+        return out
 
 
 def clean_text(text: str) -> str:
@@ -97,15 +126,35 @@ def clean_text(text: str) -> str:
     return cleaned
 
 
+def heard_text(heard: Transcript) -> Transcript:
+    """An engine's transcript made safe to store and understand; nothing heard is a rejection."""
+    visible = "".join(c for c in heard.text if unicodedata.category(c)[0] != "C")
+    text = " ".join(unicodedata.normalize("NFC", visible).split())[:MAX_TEXT_CHARS]
+    return dataclasses.replace(heard, text=text, rejected=heard.rejected or not text)
+
+
+@dataclass(frozen=True)
+class _Voice:
+    """What a voice turn adds to the text path: the recording and what was heard."""
+
+    audio: Audio
+    heard: Transcript
+
+
 class Assistant:
     """One household's assistant over a vault."""
 
     def __init__(
-        self, vault: Vault, household_id: str, recognizer: Recognizer | None = None
+        self,
+        vault: Vault,
+        household_id: str,
+        recognizer: Recognizer | None = None,
+        speech: SpeechRecognizer | None = None,
     ) -> None:
         self.vault = vault
         self.household_id = household_id
         self.recognizer = recognizer or Recognizer()
+        self._speech = speech
         self._members: list[MemberInfo] = []
         self._contacts: list[str] = []
         self._household_checked = float("-inf")
@@ -163,6 +212,26 @@ class Assistant:
         if time.monotonic() - self._household_checked >= RECHECK_SECONDS:
             self.refresh_household()
 
+    @property
+    def speech(self) -> SpeechRecognizer:
+        """The speech recogniser (pocketsphinx with the template grammar unless given)."""
+        if self._speech is None:
+            self._speech = PocketsphinxRecognizer()
+        return self._speech
+
+    def household_lists(self) -> HouseholdLists:
+        """The names and items the recognisers must know now (members, contacts, shopping)."""
+        self._refresh_if_stale()
+        return HouseholdLists(
+            members=tuple(m.name for m in self._members),
+            contacts=tuple(self._contacts),
+            shopping_items=self._shopping_items(),
+        )
+
+    def transcribe(self, audio: Audio) -> Transcript:
+        """What the speech recogniser hears in ``audio`` (16 kHz mono); nothing is stored."""
+        return self.speech.transcribe(audio.samples, self.household_lists())
+
     def _skill_members(self) -> Sequence[Member]:
         return [Member(m.id, m.name, m.role) for m in self._members]
 
@@ -172,31 +241,56 @@ class Assistant:
         """Run one text turn as ``member`` (default: the owner) and store it."""
         transcript = clean_text(text)
         self._refresh_if_stale()
+        return self._run(transcript, self.member(member), device_id, {})
+
+    def ask_audio(
+        self, audio: Audio, *, member: str | None = None, device_id: str | None = None
+    ) -> TurnOutcome:
+        """Run one voice turn (16 kHz mono ``audio``) as ``member`` and store it.
+
+        What was heard goes through the text path.  A rejected transcript is acted on by
+        nobody (intent ``None``) but the turn is stored, with the heard text, so the person
+        sees it in their history.  The recording is kept only per the speaker's setting.
+        """
+        self._refresh_if_stale()
         speaker = self.member(member)
-        timings: dict[str, float] = {}
+        started = time.perf_counter()
+        heard = heard_text(self.transcribe(audio))  # CPU-bound: outside the write lock
+        timings = {Stage.TRANSCRIBE.value: (time.perf_counter() - started) * 1000}
+        return self._run(heard.text, speaker, device_id, timings, _Voice(audio, heard))
+
+    def _run(
+        self,
+        transcript: str,
+        speaker: MemberInfo,
+        device_id: str | None,
+        timings: dict[str, float],
+        voice: _Voice | None = None,
+    ) -> TurnOutcome:
         started = time.perf_counter()
         # Understand before taking the write lock: nothing is stored yet.
         now = local_naive(self.vault.clock.now())
-        lists = HouseholdLists(
-            members=tuple(m.name for m in self._members),
-            contacts=tuple(self._contacts),
-            shopping_items=self._shopping_items(),
-        )
-        interpretation = self.recognizer.recognize(transcript, lists, now)
+        if voice is not None and voice.heard.rejected:
+            interpretation = Interpretation(None)
+        else:
+            interpretation = self.recognizer.recognize(transcript, self.household_lists(), now)
         mark = time.perf_counter()
         timings[Stage.UNDERSTAND] = (mark - started) * 1000
+        source = "text" if voice is None else "voice"
         with self.vault.session(self.household_id) as session:
-            turn = session.start_turn(speaker.id, "text", device_id)
+            turn = session.start_turn(speaker.id, source, device_id)
             records = session.records(turn)
             result = self._act(interpretation, speaker, now, records)
             timings[Stage.ACT] = (time.perf_counter() - mark) * 1000
             mark = time.perf_counter()
             stored = self._store(session, turn, transcript, interpretation, result)
+            if voice is not None:
+                stored = self._store_audio(session, turn, speaker, voice.audio) + stored
             stored += tuple(records.touched)
             if any(a.kind == "shopping_item" and a.op != "read" for a in result.actions):
                 self._shopping_dirty = True
         timings[Stage.STORE] = (time.perf_counter() - mark) * 1000  # includes the commit
-        log.info("turn %s stored (%d items)", turn.id, len(stored))
+        log.info("%s turn %s stored (%d items)", source, turn.id, len(stored))
         return TurnOutcome(
             turn_id=turn.id,
             member=speaker.name,
@@ -206,8 +300,20 @@ class Assistant:
             reply=result.reply,
             actions=result.actions,
             stored=(*stored,),
-            timings_ms={k: round(v, 3) for k, v in timings.items()},
+            timings_ms={str(k): round(v, 3) for k, v in timings.items()},
+            speech=None if voice is None else voice.heard,
         )
+
+    @staticmethod
+    def _store_audio(
+        session: VaultSession, turn: TurnHandle, speaker: MemberInfo, audio: Audio
+    ) -> tuple[StoredItem, ...]:
+        """The recording, if the speaker keeps audio (setting read inside this transaction)."""
+        retention = session.audio_retention(speaker.id)
+        if retention == AUDIO_OFF or speaker.role == "child":
+            return ()
+        expires_at = audio_expiry(retention, session.now())
+        return (session.put_artifact(turn, "audio", audio.to_wav(), expires_at=expires_at),)
 
     def _act(
         self, interpretation: Interpretation, speaker: MemberInfo, now: Any, records: Any

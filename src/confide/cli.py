@@ -169,18 +169,100 @@ def devices_list(home: HomeOpt = None, db: DbOpt = None, as_json: JsonOpt = Fals
 
 @app.command()
 def ask(
-    text: str,
+    words: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="TEXT | FILE.wav...", help="What to ask, or WAV files with --audio."
+        ),
+    ] = None,
+    audio: Annotated[
+        bool, typer.Option("--audio", help="The arguments are WAV files: one voice turn each.")
+    ] = False,
     member: Annotated[str | None, typer.Option(help="Who is speaking (default: owner).")] = None,
     home: HomeOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Run one turn from text and print the reply."""
+    """Run one turn from text, or one voice turn per WAV file (--audio), and print the reply.
+
+    With --audio every file is decoded before any turn runs: one bad file stores nothing.
+    With --json each turn is printed as one JSON line.
+    """
     from confide.assistant import Assistant
 
+    args = words or []
+    if not audio:
+        if not args:
+            raise ConfideError("nothing to ask: give TEXT or --audio FILE.wav", code="empty_text")
+        with installation(home, db) as inst:
+            outcome = Assistant(inst.vault, inst.household.id).ask(" ".join(args), member=member)
+            emit(outcome.to_dict(), as_json, outcome.reply)
+        return
+    from confide.voice_turns import decode_files, run_voice_turn
+
+    if not args:
+        raise ConfideError("--audio needs at least one WAV file", code="no_audio")
+    paths = [Path(a) for a in args]
+    for path in paths:
+        if not path.is_file():
+            raise ConfideError(
+                f"{path}: no such file (with --audio every argument is a WAV file; "
+                "ask in text without --audio)",
+                code="file_unreadable",
+            )
+    decoded = decode_files(paths)
     with installation(home, db) as inst:
-        outcome = Assistant(inst.vault, inst.household.id).ask(text, member=member)
-        emit(outcome.to_dict(), as_json, outcome.reply)
+        assistant = Assistant(inst.vault, inst.household.id)
+        assistant.member(member)  # an unknown member fails before any turn
+        for path, wav in zip(paths, decoded, strict=True):
+            outcome = run_voice_turn(assistant, wav, member=member)
+            heard = " (not understood)" if outcome.intent is None else ""
+            line = f'{path}: heard "{outcome.transcript}"{heard} -> {outcome.reply}'
+            emit({"file": str(path), **outcome.to_dict()}, as_json, line)
+
+
+@app.command()
+def settings(
+    key: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="KEY",
+            help="The setting to change: audio_retention (how long recordings are kept).",
+        ),
+    ] = None,
+    value: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="VALUE",
+            help="Its new value: off, 3_months, 18_months or until_deleted (children: off).",
+        ),
+    ] = None,
+    member: Annotated[str | None, typer.Option(help="Whose settings (default: owner).")] = None,
+    home: HomeOpt = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show a member's retention and consent settings, or set one (KEY VALUE)."""
+    from confide.vault import MEMBER_SETTINGS
+
+    with installation(home, db) as inst:
+        hh = inst.household.id
+        who = inst.vault.member(hh, member) if member else inst.vault.owner(hh)
+        if key is not None:
+            if value is None:
+                allowed = MEMBER_SETTINGS.get(key)
+                hint = f"one of {', '.join(allowed)}" if allowed else "KEY VALUE"
+                raise ConfideError(f"give a value for {key}: {hint}", code="bad_setting")
+            who = inst.vault.set_member_setting(hh, who.name, key, value, actor="operator:cli")
+        out = {
+            "member": who.name,
+            "member_id": who.id,
+            "role": who.role,
+            "settings": who.settings(),
+            "allowed": {k: list(v) for k, v in MEMBER_SETTINGS.items()},
+        }
+        text = "\n".join(f"{who.name}\t{k}\t{v}" for k, v in who.settings().items())
+        emit(out, as_json, text)
 
 
 @app.command()
@@ -295,15 +377,48 @@ def audit(
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="HTTP port of the hub and API.")] = 8700,
+    host: Annotated[str, typer.Option(help="Address the HTTP API listens on.")] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option(min=0, max=65535, help="HTTP port of the hub and API (0: any free).")
+    ] = 8700,
+    wyoming_port: Annotated[
+        int,
+        typer.Option(
+            "--wyoming-port",
+            min=0,
+            max=65535,
+            help="Port of the Wyoming server for Home Assistant (0 disables it).",
+        ),
+    ] = 10300,
+    wyoming_host: Annotated[
+        str,
+        typer.Option(
+            "--wyoming-host",
+            help="Address the Wyoming server listens on.  Wyoming has no authentication: "
+            "anyone who can reach it can use the assistant.",
+        ),
+    ] = "127.0.0.1",
+    wyoming_member: Annotated[
+        str | None,
+        typer.Option(
+            "--wyoming-member", help="Who speaks over Wyoming (default: the household owner)."
+        ),
+    ] = None,
     home: HomeOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Run the HTTP API (creates a demo household on first run)."""
+    """Run the HTTP API and the Wyoming server (creates a demo household on first run)."""
     from confide.hub.server import run
 
-    run(home=home, db_url=db, host=host, port=port)
+    run(
+        home=home,
+        db_url=db,
+        host=host,
+        port=port,
+        wyoming_host=wyoming_host,
+        wyoming_port=wyoming_port,
+        wyoming_member=wyoming_member,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

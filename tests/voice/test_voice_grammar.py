@@ -12,10 +12,10 @@ from confide.voice.grammar import (
     compile_grammar,
     compile_jsgf,
     grammar_for,
-    jsgf_to_fsg,
     load_dictionary,
     number_words,
 )
+from confide.voice.jsgf import jsgf_to_fsg
 
 
 @pytest.fixture(scope="module")

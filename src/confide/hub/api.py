@@ -17,13 +17,13 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, Field
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from confide.assistant import Assistant
 from confide.errors import ConfideError
 from confide.hub.announcements import Announcements
+from confide.hub.turn_requests import TURN_REQUEST, run_turn
 from confide.hub.views import turn_view
 from confide.vault import Device, NotFoundError, Vault, history
 
@@ -34,12 +34,11 @@ STATUS_BY_CODE = {
     "unknown_member": 404,
     "conflict": 409,
     "concurrent_update": 409,
+    "request_too_large": 413,
+    "audio_too_long": 413,
+    "unsupported_media_type": 415,
+    "audio_unsupported": 415,
 }
-
-
-class TextTurn(BaseModel):
-    text: str = Field(min_length=1, max_length=1000, description="What the person said or typed.")
-    member: str | None = Field(default=None, description="Who is speaking (default: owner).")
 
 
 bearer = HTTPBearer(auto_error=False)
@@ -129,9 +128,20 @@ def create_app(
             {"error": {"code": "storage_unavailable", "message": message}}, status_code=503
         )
 
-    @app.post("/v1/turns", status_code=201, summary="Run one text turn")
-    def post_turn(body: TextTurn, dev: DeviceDep) -> dict[str, Any]:
-        return runner.ask(body.text, member=body.member, device_id=dev.id).to_dict()
+    @app.post(
+        "/v1/turns",
+        status_code=201,
+        summary="Run one turn: a JSON text turn, or a WAV recording (a voice turn)",
+        openapi_extra=TURN_REQUEST,
+    )
+    async def post_turn(
+        request: Request,
+        dev: DeviceDep,
+        member: Annotated[
+            str | None, Query(description="Who is speaking (default: owner); for audio bodies.")
+        ] = None,
+    ) -> dict[str, Any]:
+        return await run_turn(runner, request, device_id=dev.id, member=member)
 
     @app.get("/v1/history", summary="List turns, newest first")
     def get_history(

@@ -12,6 +12,8 @@ from confide.vault import Vault, lineage, read_artifact
 
 #: Artifact kinds whose plaintext is JSON.
 JSON_KINDS = frozenset({"interpretation", "actions"})
+#: Artifact kinds whose plaintext is binary media: shown by type and size, not decrypted here.
+MEDIA_TYPES = {"audio": "audio/wav"}
 
 
 def turn_view(vault: Vault, household_id: str, turn_id: str, *, actor: str) -> dict[str, Any]:
@@ -20,6 +22,11 @@ def turn_view(vault: Vault, household_id: str, turn_id: str, *, actor: str) -> d
     items: list[dict[str, Any]] = [found.data_key.to_dict()]
     for artifact in found.artifacts:
         item = artifact.to_dict()
+        if artifact.kind in MEDIA_TYPES:
+            item["content"] = None
+            item["media_type"] = MEDIA_TYPES[artifact.kind]
+            items.append(item)
+            continue
         data = read_artifact(vault, household_id, artifact.id)
         item["content"] = json.loads(data) if artifact.kind in JSON_KINDS else data.decode()
         items.append(item)

@@ -25,9 +25,12 @@ from confide.vault.models import (
     TurnLineage,
 )
 from confide.vault.session import TurnHandle, TurnRecords, VaultSession
+from confide.vault.settings import AUDIO_OFF, MEMBER_SETTINGS, SettingError, audio_expiry
 from confide.vault.store import Vault
 
 __all__ = [
+    "AUDIO_OFF",
+    "MEMBER_SETTINGS",
     "ROLES",
     "ActionRecord",
     "AuditEntry",
@@ -40,6 +43,7 @@ __all__ = [
     "MemberInfo",
     "NotFoundError",
     "Orphan",
+    "SettingError",
     "StorageError",
     "StoredItem",
     "TurnHandle",
@@ -49,6 +53,7 @@ __all__ = [
     "Vault",
     "VaultError",
     "VaultSession",
+    "audio_expiry",
     "find_orphans",
     "history",
     "lineage",

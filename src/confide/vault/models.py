@@ -34,9 +34,14 @@ class MemberInfo:
     household_id: str
     name: str
     role: str
+    audio_retention: str = "off"
+
+    def settings(self) -> dict[str, str]:
+        """The member's settings (see :mod:`confide.vault.settings`)."""
+        return {"audio_retention": self.audio_retention}
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "role": self.role}
+        return {"id": self.id, "name": self.name, "role": self.role, **self.settings()}
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,8 @@ members = sa.Table(
     sa.Column("role", sa.String(16), nullable=False),
     sa.Column("key_id", ID, sa.ForeignKey("data_keys.id"), nullable=False),
     sa.Column("created_at", sa.Double, nullable=False),
+    # How long recordings of this member's voice turns are kept (confide.vault.settings).
+    sa.Column("audio_retention", sa.String(16), nullable=False, server_default="off"),
     sa.UniqueConstraint("household_id", "name_key", name="uq_member_name"),
 )
 

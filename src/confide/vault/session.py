@@ -38,6 +38,9 @@ _INSERT_RECORD = action_records.insert()
 _MEMBER_KEY = sa.select(members.c.key_id).where(
     members.c.id == sa.bindparam("member_id"), members.c.household_id == sa.bindparam("hh")
 )
+_MEMBER_AUDIO = sa.select(members.c.audio_retention).where(
+    members.c.id == sa.bindparam("member_id"), members.c.household_id == sa.bindparam("hh")
+)
 _DEVICE_HOUSEHOLD = sa.select(devices.c.household_id).where(devices.c.id == sa.bindparam("id"))
 _GET_RECORD = sa.select(action_records).where(
     action_records.c.id == sa.bindparam("id"), action_records.c.household_id == sa.bindparam("hh")
@@ -138,6 +141,15 @@ class VaultSession:
                 raise NotFoundError(f"no member {member_id} in this household")
             cache[(self.household_id, member_id)] = key_id
         return key_id
+
+    def audio_retention(self, member_id: str) -> str:
+        """The member's ``audio_retention`` as committed now (read in this transaction)."""
+        found = self.conn.execute(
+            _MEMBER_AUDIO, {"member_id": member_id, "hh": self.household_id}
+        ).scalar_one_or_none()
+        if found is None:
+            raise NotFoundError(f"no member {member_id} in this household")
+        return str(found)
 
     # -- turns and artifacts -------------------------------------------------------------
     def start_turn(self, member_id: str, source: str, device_id: str | None = None) -> TurnHandle:

@@ -34,6 +34,7 @@ from confide.vault.schema import (
     turns,
 )
 from confide.vault.session import TurnRecords, VaultSession
+from confide.vault.settings import AUDIO_OFF, check_setting
 
 
 def _name_key(name: str) -> str:
@@ -48,6 +49,10 @@ def _clean_name(name: str, what: str) -> str:
             code="bad_name",
         )
     return cleaned
+
+
+def _member_info(row: Any) -> MemberInfo:
+    return MemberInfo(row.id, row.household_id, row.name, row.role, row.audio_retention)
 
 
 class Vault:
@@ -173,7 +178,7 @@ class Vault:
                     created_at=self.now(),
                 )
             )
-        return MemberInfo(member_id, household_id, cleaned, role)
+        return MemberInfo(member_id, household_id, cleaned, role, AUDIO_OFF)
 
     def _member_row(self, conn: sa.Connection, household_id: str, name: str) -> sa.Row[Any] | None:
         return conn.execute(
@@ -189,20 +194,43 @@ class Vault:
                 .where(members.c.household_id == household_id)
                 .order_by(members.c.created_at)
             )
-            return [MemberInfo(r.id, r.household_id, r.name, r.role) for r in rows]
+            return [_member_info(r) for r in rows]
 
     def member(self, household_id: str, name: str) -> MemberInfo:
         with self.reading() as conn:
             row = self._member_row(conn, household_id, name)
         if row is None:
             raise NotFoundError(f"no member called {name!r}; see `confide members list`")
-        return MemberInfo(row.id, row.household_id, row.name, row.role)
+        return _member_info(row)
 
     def owner(self, household_id: str) -> MemberInfo:
         for member in self.members(household_id):
             if member.role == "owner":
                 return member
         raise NotFoundError("this household has no owner; run `confide init --owner NAME`")
+
+    def set_member_setting(
+        self, household_id: str, name: str, key: str, value: str, *, actor: str
+    ) -> MemberInfo:
+        """Change one of a member's settings (validated) and log the change (ids only).
+
+        The change and its audit entry are committed together.
+        """
+        member = self.member(household_id, name)
+        check_setting(key, value, member.role)
+        with self.engine.begin() as conn:
+            conn.execute(members.update().where(members.c.id == member.id).values({key: value}))
+            entry = audit.append(
+                conn,
+                self._audit_key(household_id),
+                household_id,
+                self.now(),
+                actor,
+                f"settings.{key}",
+                [member.id],
+            )
+        audit.AuditAnchor(self.keyring.key_dir, household_id).advance(entry.seq, entry.mac)
+        return self.member(household_id, member.name)
 
     def remove_member(self, household_id: str, name: str) -> MemberInfo:
         """Remove a member who has no turns or records left (their data must be forgotten first)."""

@@ -27,14 +27,18 @@ from typing import Any, Protocol
 
 from confide.language.loader import Templates
 from confide.language.models import HouseholdLists
-from confide.voice.grammar import Grammar, WildcardStrategy, grammar_for, jsgf_to_fsg
+from confide.voice.errors import VoiceError
+from confide.voice.grammar import Grammar, WildcardStrategy, grammar_for
+from confide.voice.jsgf import jsgf_to_fsg
 
 SAMPLE_RATE = 16000
 _FRAME_RATE = 100  # pocketsphinx frames per second
 
 
-class RecognitionError(Exception):
-    """Audio that cannot be decoded (a local error class; see ``confide.voice.errors``)."""
+class RecognitionError(VoiceError):
+    """Samples an engine cannot take (not 16-bit PCM)."""
+
+    code = "audio_corrupt"
 
 
 @dataclass(frozen=True)
@@ -55,8 +59,14 @@ class Transcript:
 class SpeechRecognizer(Protocol):
     """A speech-to-text engine for one utterance."""
 
-    def transcribe(self, samples_16k_mono_s16le: bytes) -> Transcript:
-        """Recognise one utterance of 16 kHz mono s16le PCM."""
+    def transcribe(
+        self, samples_16k_mono_s16le: bytes, lists: HouseholdLists | None = None
+    ) -> Transcript:
+        """Recognise one utterance of 16 kHz mono s16le PCM.
+
+        ``lists`` are the household's current names and items (an engine with a grammar
+        recognises them at once; an open-vocabulary engine may ignore them).
+        """
         ...
 
 
@@ -102,14 +112,14 @@ class PocketsphinxRecognizer:
     def lists(self, lists: HouseholdLists) -> None:
         self._lists = lists  # the grammar is rebuilt at the next transcribe()
 
-    def grammar(self) -> Grammar:
-        """The current grammar (cached by content)."""
-        return grammar_for(self._lists, self._templates, wildcards=self._wildcards)
+    def grammar(self, lists: HouseholdLists | None = None) -> Grammar:
+        """The grammar for ``lists`` (default: :attr:`lists`), cached by content."""
+        return grammar_for(lists or self._lists, self._templates, wildcards=self._wildcards)
 
-    def _grammar_decoder(self) -> object:
+    def _grammar_decoder(self, lists: HouseholdLists | None) -> object:
         import pocketsphinx  # type: ignore[import-untyped]
 
-        grammar = self.grammar()
+        grammar = self.grammar(lists)
         if self._decoder is None or grammar.digest != self._digest:
             # pocketsphinx reads grammars from files only; the file holds templates and
             # household names (never audio or transcripts) and is removed at once.
@@ -145,13 +155,15 @@ class PocketsphinxRecognizer:
         ascore = sum(math.log(max(float(seg.ascore), 1e-300)) for seg in dec.seg())
         return str(hyp.hypstr), ascore, frames
 
-    def transcribe(self, samples_16k_mono_s16le: bytes) -> Transcript:
+    def transcribe(
+        self, samples_16k_mono_s16le: bytes, lists: HouseholdLists | None = None
+    ) -> Transcript:
         """Decode one utterance with the grammar; reject it when the confidence is low."""
         _check_samples(samples_16k_mono_s16le)
         samples = bytes(samples_16k_mono_s16le)
         started = time.perf_counter()
         with self._lock:
-            text, ascore, frames = self._decode(self._grammar_decoder(), samples)
+            text, ascore, frames = self._decode(self._grammar_decoder(lists), samples)
             confidence = 0.0
             if text and self.min_confidence is not None and frames:
                 _, phone_score, _ = self._decode(self._phone_decoder(), samples)

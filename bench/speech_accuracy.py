@@ -1,0 +1,475 @@
+"""Benchmark: spoken commands understood, per engine and voice (DESIGN §6, issue 3).
+
+Every sentence of ``bench/speech_corpus.py`` is synthesised with every voice (espeak-ng +
+sox, in memory; no audio is kept), transcribed by each engine, and the transcript is read
+by the text recogniser with the corpus's household lists and fixed ``now``.  An utterance is
+
+* **understood** - a command: its intent and every slot exactly as expected; out of scope:
+  rejected or no intent (nothing is done);
+* a **wrong action** - an intent that would be acted on (transcript not rejected) but differs
+  from the expected one in its intent or any slot, including any intent for an out-of-scope
+  utterance.  A rejected transcript is never an action;
+* **not understood** - a command that was rejected or read as no intent.
+
+Also the word error rate of the transcripts against the sentences (commands only; "what's"
+and "what is" count as the same words), the real-time factor (decode seconds / audio
+seconds) and the decode latency per utterance.  Engines:
+
+``product``   ``PocketsphinxRecognizer()`` with its defaults: the template grammar and the
+              rejection threshold, as Confide ships it.
+``baseline``  pocketsphinx with its bundled general language model (``en-us.lm.bin``), never
+              rejecting: what an off-the-shelf offline recogniser does.
+``free``      ``PocketsphinxRecognizer(wildcards="free")``: the grammar with bounded free
+              text for reminders, messages, events and shopping items (not run by default).
+
+Usage::
+
+    .venv/bin/python bench/speech_accuracy.py [--engine product,baseline] [--voices N]
+        [--limit N] [--json] [--show-errors] [--by-intent]
+
+Needs the Debian packages espeak-ng and sox.  The full run (all sentences, 4 voices, both
+default engines) takes several minutes on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import re
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from confide.language import HouseholdLists, Interpretation, Recognizer
+from confide.language.models import NOT_UNDERSTOOD
+from confide.voice.recognizers import PocketsphinxRecognizer, SpeechRecognizer, Transcript
+from speech_corpus import LISTS, NOW, VOICES, Sentence, Utterance, select, synthesise_all
+
+Outcome = Literal["understood", "wrong_action", "not_understood"]
+OUTCOMES: tuple[Outcome, ...] = ("understood", "wrong_action", "not_understood")
+
+
+class BundledLmRecognizer:
+    """pocketsphinx with its default configuration (the bundled en-us general LM).
+
+    The baseline: an open-vocabulary offline recogniser that never rejects anything.
+    """
+
+    def __init__(self) -> None:
+        import pocketsphinx  # type: ignore[import-untyped]
+
+        self._decoder: Any = pocketsphinx.Decoder(logfn="/dev/null")
+
+    def transcribe(
+        self, samples_16k_mono_s16le: bytes, lists: HouseholdLists | None = None
+    ) -> Transcript:
+        started = time.perf_counter()
+        dec = self._decoder
+        dec.start_utt()
+        dec.process_raw(bytes(samples_16k_mono_s16le), full_utt=True)
+        dec.end_utt()
+        hyp = dec.hyp()
+        text = str(hyp.hypstr) if hyp is not None else ""
+        return Transcript(
+            text=text,
+            confidence=0.0,
+            rejected=False,
+            seconds=time.perf_counter() - started,
+            engine="pocketsphinx-lm",
+        )
+
+
+ENGINES: dict[str, Callable[[], SpeechRecognizer]] = {
+    "product": PocketsphinxRecognizer,
+    "baseline": BundledLmRecognizer,
+    "free": lambda: PocketsphinxRecognizer(wildcards="free"),
+}
+DEFAULT_ENGINES = ("product", "baseline")
+
+
+# ------------------------------------------------------------------------------- scoring
+
+_CONTRACTIONS = {
+    "what's": "what is",
+    "whats": "what is",
+    "how's": "how is",
+    "when's": "when is",
+    "it's": "it is",
+    "i'm": "i am",
+    "i'll": "i will",
+    "i've": "i have",
+    "i'd": "i would",
+    "we're": "we are",
+    "we've": "we have",
+    "don't": "do not",
+    "doesn't": "does not",
+    "can't": "can not",
+    "cannot": "can not",
+    "oclock": "o'clock",
+    "todays": "today's",
+}
+_JOINED = (("a m", "am"), ("p m", "pm"), ("o clock", "o'clock"), ("any more", "anymore"))
+
+
+def normalise_words(text: str) -> list[str]:
+    """Lower-case words with contractions spelled out, for the word error rate."""
+    text = re.sub(r"[^a-z0-9' ]+", " ", text.lower().replace("’", "'"))
+    words = " ".join(_CONTRACTIONS.get(word, word) for word in text.split())
+    for spaced, joined in _JOINED:
+        words = re.sub(rf"\b{spaced}\b", joined, words)
+    return words.split()
+
+
+def word_errors(reference: Sequence[str], hypothesis: Sequence[str]) -> int:
+    """Substitutions + deletions + insertions (Levenshtein distance over words)."""
+    previous = list(range(len(hypothesis) + 1))
+    for i, ref in enumerate(reference, 1):
+        current = [i]
+        for j, hyp in enumerate(hypothesis, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ref != hyp)))
+        previous = current
+    return previous[-1]
+
+
+def interpret(
+    transcript: Transcript,
+    recognizer: Recognizer,
+    lists: HouseholdLists = LISTS,
+    now: datetime = NOW,
+) -> Interpretation:
+    """What Confide would act on: nothing for a rejected transcript, else the text's meaning."""
+    if transcript.rejected or not transcript.text.strip():
+        return NOT_UNDERSTOOD
+    return recognizer.recognize(transcript.text, lists, now)
+
+
+def judge(sentence: Sentence, transcript: Transcript, heard: Interpretation) -> Outcome:
+    """Understood, wrong action or not understood (see the module docstring)."""
+    acted = not transcript.rejected and heard.intent is not None
+    if not acted:
+        return "not_understood" if sentence.in_scope else "understood"
+    if heard.intent == sentence.intent and dict(heard.slots) == dict(sentence.slots):
+        return "understood"
+    return "wrong_action"
+
+
+@dataclass(frozen=True)
+class Result:
+    """One utterance through one engine."""
+
+    sentence: Sentence
+    voice: str
+    transcript: Transcript
+    heard: Interpretation
+    heard_text: Interpretation  # the transcript's meaning had it not been rejected
+    outcome: Outcome
+    errors: int  # word errors of the transcript
+    words: int  # words of the sentence
+    decode_s: float
+    audio_s: float
+
+
+def score_utterance(
+    sentence: Sentence,
+    voice: str,
+    transcript: Transcript,
+    recognizer: Recognizer,
+    decode_s: float = 0.0,
+    audio_s: float = 0.0,
+) -> Result:
+    """A transcript of ``sentence`` judged and measured."""
+    heard = interpret(transcript, recognizer)
+    accepted = Transcript(transcript.text, transcript.confidence, rejected=False)
+    heard_text = heard if not transcript.rejected else interpret(accepted, recognizer)
+    reference = normalise_words(sentence.text)
+    return Result(
+        sentence=sentence,
+        voice=voice,
+        transcript=transcript,
+        heard=heard,
+        heard_text=heard_text,
+        outcome=judge(sentence, transcript, heard),
+        errors=word_errors(reference, normalise_words(transcript.text)),
+        words=len(reference),
+        decode_s=decode_s,
+        audio_s=audio_s,
+    )
+
+
+def _percentile(sorted_values: Sequence[float], fraction: float) -> float:
+    """Nearest-rank percentile of already sorted values."""
+    if not sorted_values:
+        return math.nan
+    rank = max(1, math.ceil(fraction * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+def summarise(results: Sequence[Result]) -> dict[str, float]:
+    """Rates (in %) and timings of a group of results."""
+    n = len(results)
+    counts = {outcome: sum(r.outcome == outcome for r in results) for outcome in OUTCOMES}
+    commands = [r for r in results if r.sentence.in_scope]
+    others = [r for r in results if not r.sentence.in_scope]
+    words = sum(r.words for r in commands)
+    audio = sum(r.audio_s for r in results)
+    latencies = sorted(r.decode_s for r in results)
+
+    def pct(part: int, whole: int) -> float:
+        return 100 * part / whole if whole else math.nan
+
+    return {
+        "n": n,
+        "understood_pct": pct(counts["understood"], n),
+        "wrong_action_pct": pct(counts["wrong_action"], n),
+        "not_understood_pct": pct(counts["not_understood"], n),
+        "commands": len(commands),
+        "commands_understood_pct": pct(
+            sum(r.outcome == "understood" for r in commands), len(commands)
+        ),
+        "out_of_scope": len(others),
+        "out_of_scope_ignored_pct": pct(
+            sum(r.outcome == "understood" for r in others), len(others)
+        ),
+        "wer_pct": pct(sum(r.errors for r in commands), words),
+        "rtf": sum(r.decode_s for r in results) / audio if audio else math.nan,
+        "p50_ms": 1000 * statistics.median(latencies) if latencies else math.nan,
+        "p95_ms": 1000 * _percentile(latencies, 0.95),
+    }
+
+
+# ------------------------------------------------------------------------------- running
+
+
+def run_engine(
+    engine: SpeechRecognizer, utterances: Iterable[Utterance], recognizer: Recognizer
+) -> list[Result]:
+    """Transcribe and judge every utterance (the engine is warmed up first, untimed)."""
+    engine.transcribe(b"\x00\x00" * 16000, LISTS)  # builds the grammar / loads the models
+    results = []
+    for utterance in utterances:
+        started = time.perf_counter()
+        transcript = engine.transcribe(utterance.samples, LISTS)
+        decode_s = time.perf_counter() - started
+        results.append(
+            score_utterance(
+                utterance.sentence,
+                utterance.voice.label,
+                transcript,
+                recognizer,
+                decode_s=decode_s,
+                audio_s=utterance.seconds,
+            )
+        )
+    return results
+
+
+def _by(results: Sequence[Result], key: Callable[[Result], str]) -> dict[str, list[Result]]:
+    groups: dict[str, list[Result]] = {}
+    for result in results:
+        groups.setdefault(key(result), []).append(result)
+    return groups
+
+
+_COLUMNS = (
+    ("n", "n", "{:>5d}"),
+    ("understood %", "understood_pct", "{:>12.1f}"),
+    ("wrong actions %", "wrong_action_pct", "{:>15.1f}"),
+    ("not understood %", "not_understood_pct", "{:>16.1f}"),
+    ("commands ok %", "commands_understood_pct", "{:>13.1f}"),
+    ("OOS ignored %", "out_of_scope_ignored_pct", "{:>13.1f}"),
+    ("WER %", "wer_pct", "{:>6.1f}"),
+    ("RTF", "rtf", "{:>6.3f}"),
+    ("p50 ms", "p50_ms", "{:>7.0f}"),
+    ("p95 ms", "p95_ms", "{:>7.0f}"),
+)
+
+
+def _table(rows: Sequence[tuple[str, str, Mapping[str, float]]], label: str) -> str:
+    width = max(len(label), *(len(name) for _, name, _ in rows))
+    titles = " ".join(f"{title:>{len(fmt.format(0))}}" for title, _, fmt in _COLUMNS)
+    lines = [f"{'engine':<9} {label:<{width}} {titles}"]
+    for engine, name, summary in rows:
+        cells = " ".join(
+            fmt.format(int(summary[key]) if key == "n" else summary[key])
+            for _, key, fmt in _COLUMNS
+        )
+        lines.append(f"{engine:<9} {name:<{width}} {cells}")
+    return "\n".join(lines)
+
+
+#: Rejection thresholds tried by ``--sweep`` (None: never reject a non-empty transcript).
+SWEEP: tuple[float | None, ...] = (-2.5, -3.0, -3.25, -3.5, -3.75, -4.0, -4.5, -5.0, -6.0, None)
+
+
+def sweep(results: Sequence[Result]) -> dict[str, dict[str, float]]:
+    """The outcome rates had the engine used another rejection threshold.
+
+    Re-judges every transcript with ``rejected = not text or confidence < threshold`` (the
+    rule of PocketsphinxRecognizer), so one decoding pass serves every threshold.
+    """
+    table: dict[str, dict[str, float]] = {}
+    n = len(results)
+    for threshold in SWEEP:
+        counts = dict.fromkeys(OUTCOMES, 0)
+        for r in results:
+            text = r.transcript.text.strip()
+            rejected = not text or (threshold is not None and r.transcript.confidence < threshold)
+            transcript = Transcript(r.transcript.text, r.transcript.confidence, rejected)
+            heard = NOT_UNDERSTOOD if rejected else r.heard_text
+            counts[judge(r.sentence, transcript, heard)] += 1
+        table[str(threshold)] = {f"{k}_pct": 100 * v / n for k, v in counts.items()} if n else {}
+    return table
+
+
+def _show(result: Result) -> str:
+    expected = result.sentence.intent or "(nothing)"
+    slots = dict(result.sentence.slots)
+    heard = result.heard.intent or "(nothing)"
+    flag = " [rejected]" if result.transcript.rejected else ""
+    return (
+        f"  {result.outcome:<14} {result.voice:<14} said {result.sentence.text!r} -> "
+        f"{expected} {slots or ''}\n"
+        f"  {'':<14} {'':<14} heard {result.transcript.text!r}{flag} "
+        f"(confidence {result.transcript.confidence:.2f}) -> "
+        f"{heard} {dict(result.heard.slots) or ''}"
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    """``value`` with NaN (a rate over nothing) as null, so the output is strict JSON."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(item) for item in value]
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--engine",
+        default=",".join(DEFAULT_ENGINES),
+        help=f"comma-separated, of {', '.join(ENGINES)} (default: %(default)s)",
+    )
+    parser.add_argument("--voices", type=int, default=len(VOICES), help="use the first N voices")
+    parser.add_argument("--limit", type=int, default=None, help="use N sentences (all intents)")
+    parser.add_argument("--json", action="store_true", help="print one JSON summary")
+    parser.add_argument("--show-errors", action="store_true", help="print every miss")
+    parser.add_argument("--by-intent", action="store_true", help="also a table per intent")
+    parser.add_argument(
+        "--sweep", action="store_true", help="also outcomes at other rejection thresholds"
+    )
+    args = parser.parse_args(argv)
+    engines = [name.strip() for name in args.engine.split(",") if name.strip()]
+    unknown = [name for name in engines if name not in ENGINES]
+    if unknown or not engines:
+        parser.error(f"unknown engine {', '.join(unknown)}; choose from {', '.join(ENGINES)}")
+    voices = VOICES[: max(1, args.voices)]
+    sentences = select(args.limit)
+
+    started = time.perf_counter()
+    utterances = synthesise_all(sentences, voices)
+    synth_s = time.perf_counter() - started
+    recognizer = Recognizer()
+    audio_s = sum(u.seconds for u in utterances)
+    n_commands = sum(s.in_scope for s in sentences)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else math.nan
+
+    report: dict[str, Any] = {
+        "date": date.today().isoformat(),
+        "machine": (
+            f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        ),
+        "load_average_1m_at_start": round(load, 2),
+        "now": NOW.isoformat(timespec="minutes"),
+        "sentences": len(sentences),
+        "commands": n_commands,
+        "out_of_scope": len(sentences) - n_commands,
+        "voices": [v.label for v in voices],
+        "utterances": len(utterances),
+        "audio_s": round(audio_s, 1),
+        "synthesis_s": round(synth_s, 1),
+        "engines": {},
+    }
+    rows: list[tuple[str, str, Mapping[str, float]]] = []
+    intent_rows: list[tuple[str, str, Mapping[str, float]]] = []
+    errors: dict[str, list[Result]] = {}
+    for name in engines:
+        t0 = time.perf_counter()
+        results = run_engine(ENGINES[name](), utterances, recognizer)
+        by_voice = {v: summarise(rs) for v, rs in _by(results, lambda r: r.voice).items()}
+        by_intent = {
+            i: summarise(rs)
+            for i, rs in _by(results, lambda r: r.sentence.intent or "(out of scope)").items()
+        }
+        overall = summarise(results)
+        print(
+            f"# {name}: {len(results)} utterances in {time.perf_counter() - t0:.0f} s",
+            file=sys.stderr,
+            flush=True,
+        )
+        report["engines"][name] = {
+            "all": overall,
+            "voices": by_voice,
+            "intents": by_intent,
+            "run_s": round(time.perf_counter() - t0, 1),
+        }
+        if any(r.transcript.confidence for r in results):  # the engine reports a confidence
+            report["engines"][name]["sweep"] = sweep(results)
+        rows.extend((name, voice, summary) for voice, summary in by_voice.items())
+        rows.append((name, "all", overall))
+        intent_rows.extend((name, intent, summary) for intent, summary in by_intent.items())
+        errors[name] = [r for r in results if r.outcome != "understood"]
+
+    if args.json:
+        print(json.dumps(_jsonable(report), indent=2))
+    else:
+        print(
+            f"# spoken commands -> engine -> text recogniser; {report['date']}; {report['machine']}"
+            f"; load average {load:.2f} at start (the machine is shared)"
+        )
+        print(
+            f"# {len(sentences)} sentences ({n_commands} commands, "
+            f"{len(sentences) - n_commands} out of scope) x {len(voices)} voices = "
+            f"{len(utterances)} utterances, {audio_s:.0f} s of audio (synthesised in "
+            f"{synth_s:.0f} s); now = {report['now']}"
+        )
+        print("# WER over commands only; RTF and latency: decode time per utterance")
+        print(_table(rows, "voice"))
+        if args.sweep:
+            for name, engine_report in report["engines"].items():
+                if "sweep" not in engine_report:
+                    continue
+                print(f"\n# {name}: outcomes at other rejection thresholds (all utterances)")
+                print(f"{'threshold':>9} {'understood %':>12} {'wrong actions %':>15} "
+                      f"{'not understood %':>16}")  # fmt: skip
+                for threshold, rates in engine_report["sweep"].items():
+                    print(
+                        f"{threshold:>9} {rates['understood_pct']:>12.1f} "
+                        f"{rates['wrong_action_pct']:>15.1f} {rates['not_understood_pct']:>16.1f}"
+                    )
+        if args.by_intent:
+            print()
+            print(_table(intent_rows, "intent"))
+    if args.show_errors:
+        out = sys.stderr if args.json else sys.stdout
+        for name, missed in errors.items():
+            print(f"\n## {name}: {len(missed)} not understood or wrong", file=out)
+            for result in missed:
+                print(_show(result), file=out)
+
+
+if __name__ == "__main__":
+    main()

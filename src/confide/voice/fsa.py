@@ -1,0 +1,135 @@
+"""Word automata: epsilon removal, determinisation and minimisation for speech grammars.
+
+pocketsphinx's finite-state-grammar search does not share anything between transitions:
+every word leaving an active state is a separate chain of phone models.  A grammar written as
+"alternatives of sentences" therefore evaluates "set" once per sentence that starts with it.
+Determinising the word automaton merges common prefixes (one "set" leaves the start state)
+and minimising merges common suffixes (every "... minutes" ends in one place), which shrinks
+the search by an order of magnitude without changing the language it accepts.
+
+Minimisation is Brzozowski's: ``det(rev(det(rev(A))))`` is the minimal deterministic
+automaton of ``A``.  Both determinisations work on epsilon-free automata.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+Edge = tuple[int, int, str | None]  # (source, target, word); None is an epsilon move
+
+
+@dataclass(frozen=True)
+class Automaton:
+    """A word automaton: states ``0..count-1``, one start, a set of final states."""
+
+    count: int
+    start: int
+    finals: frozenset[int]
+    edges: tuple[tuple[int, int, str], ...]
+
+    def to_fsg(self, name: str = "command") -> str:
+        """The pocketsphinx FSG text format; a final state gets an epsilon to one exit.
+
+        Out-going probabilities are uniform per state (counting the exit as one choice).
+        """
+        exit_state = self.count
+        arcs: list[tuple[int, int, str | None]] = list(self.edges)
+        arcs.extend((state, exit_state, None) for state in sorted(self.finals))
+        outdegree: dict[int, int] = {}
+        for src, _, _ in arcs:
+            outdegree[src] = outdegree.get(src, 0) + 1
+        lines = [
+            f"FSG_BEGIN {name}",
+            f"NUM_STATES {self.count + 1}",
+            f"START_STATE {self.start}",
+            f"FINAL_STATE {exit_state}",
+        ]
+        for src, dst, word in arcs:
+            prob = f"{1 / outdegree[src]:.6f}"
+            lines.append(f"TRANSITION {src} {dst} {prob}" + (f" {word}" if word else ""))
+        lines.append("FSG_END")
+        return "\n".join(lines) + "\n"
+
+    def accepts(self, words: Iterable[str]) -> bool:
+        """Whether the automaton accepts the word sequence (for tests and checks)."""
+        table: dict[tuple[int, str], list[int]] = {}
+        for src, dst, word in self.edges:
+            table.setdefault((src, word), []).append(dst)
+        current = {self.start}
+        for word in words:
+            current = {dst for state in current for dst in table.get((state, word), ())}
+            if not current:
+                return False
+        return bool(current & self.finals)
+
+
+def _closures(count: int, edges: Iterable[Edge]) -> list[frozenset[int]]:
+    eps: list[list[int]] = [[] for _ in range(count)]
+    for src, dst, word in edges:
+        if word is None:
+            eps[src].append(dst)
+    closures: list[frozenset[int]] = []
+    for state in range(count):
+        seen = {state}
+        stack = [state]
+        while stack:
+            for nxt in eps[stack.pop()]:
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+        closures.append(frozenset(seen))
+    return closures
+
+
+def _determinise(
+    count: int, starts: frozenset[int], finals: frozenset[int], edges: Iterable[Edge]
+) -> Automaton:
+    """Subset construction over an automaton that may hold epsilon moves."""
+    edges = list(edges)
+    closure = _closures(count, edges)
+    moves: list[dict[str, set[int]]] = [{} for _ in range(count)]
+    for src, dst, word in edges:
+        if word is not None:
+            moves[src].setdefault(word, set()).add(dst)
+
+    def close(states: Iterable[int]) -> frozenset[int]:
+        return frozenset(s for state in states for s in closure[state])
+
+    first = close(starts)
+    index: dict[frozenset[int], int] = {first: 0}
+    order = [first]
+    out: list[tuple[int, int, str]] = []
+    position = 0
+    while position < len(order):
+        subset = order[position]
+        targets: dict[str, set[int]] = {}
+        for state in subset:
+            for word, dsts in moves[state].items():
+                targets.setdefault(word, set()).update(dsts)
+        for word in sorted(targets):
+            target = close(targets[word])
+            if target not in index:
+                index[target] = len(order)
+                order.append(target)
+            out.append((position, index[target], word))
+        position += 1
+    final_subsets = frozenset(i for i, subset in enumerate(order) if subset & finals)
+    return Automaton(len(order), 0, final_subsets, tuple(out))
+
+
+def minimise(count: int, start: int, finals: Iterable[int], edges: Iterable[Edge]) -> Automaton:
+    """The minimal deterministic automaton accepting what the given one accepts."""
+    edges = list(edges)
+    final_set = frozenset(finals)
+    forward = _determinise(count, frozenset({start}), final_set, edges)
+    backward = _determinise(
+        forward.count,
+        forward.finals,
+        frozenset({forward.start}),
+        [(dst, src, word) for src, dst, word in forward.edges],
+    )
+    reversed_again = [(dst, src, word) for src, dst, word in backward.edges]
+    return _determinise(
+        backward.count, backward.finals, frozenset({backward.start}), reversed_again
+    )

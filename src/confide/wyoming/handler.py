@@ -1,0 +1,274 @@
+"""One Wyoming connection: describe, speech-to-text, intent handling and text-to-speech.
+
+Events are handled one at a time, in the order they arrive; slow work (decoding,
+recognition, a turn, synthesis) runs in a worker thread so other connections are served
+meanwhile.  Every request gets exactly one answer:
+
+============================================  ============================================
+request                                       answer
+============================================  ============================================
+``describe``                                  ``info``
+``ping``                                      ``pong``
+[``transcribe``] ``audio-start``,             ``transcript`` (``text`` is ``""`` when the
+``audio-chunk``..., ``audio-stop``            recogniser rejected what it heard)
+``transcript`` (text to act on)               ``handled`` or ``not-handled`` with the reply
+``synthesize``                                ``audio-start``, ``audio-chunk``...,
+                                              ``audio-stop``
+============================================  ============================================
+
+Anything wrong (bad audio, an unknown voice, a malformed event, an internal failure) is
+answered with an ``error`` event (``text`` and a stable ``code``); the connection stays open.
+An audio stream that fails (a format Confide does not accept, a chunk in another format, more
+than 30 s) is answered at once and the rest of it, up to its ``audio-stop``, is ignored.
+Unknown event types are ignored, as the protocol asks.
+
+Privacy: audio received for speech-to-text is held in memory until it is transcribed and
+never stored — nothing is written when a ``transcript`` is sent back.  A turn is stored (in
+the vault, encrypted, with its lineage) when a ``transcript`` is sent to be handled, exactly
+as for ``confide ask``.  The text of requests, transcripts, replies and synthesised speech
+never appears in logs or error messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from wyoming.asr import Transcribe, Transcript
+from wyoming.audio import AudioChunk, AudioStart, AudioStop
+from wyoming.error import Error
+from wyoming.event import Event, Eventable
+from wyoming.handle import Handled, NotHandled
+from wyoming.info import Info
+from wyoming.ping import Ping, Pong
+from wyoming.server import AsyncEventHandler
+from wyoming.tts import Synthesize, SynthesizeTextFormat
+
+from confide.assistant import NOT_UNDERSTOOD, Assistant, AssistantError
+from confide.errors import ConfideError
+from confide.voice import VoiceError
+from confide.voice.recognizers import Transcript as Heard
+from confide.wyoming.describe import VOICES, voice_for
+from confide.wyoming.speak import Speaker, chunks
+from confide.wyoming.stream import AudioStream
+
+__all__ = ["AUDIO_NOT_STARTED", "BAD_EVENT", "INTERNAL_ERROR", "ConfideEventHandler"]
+
+log = logging.getLogger(__name__)
+
+BAD_EVENT = "bad_event"
+AUDIO_NOT_STARTED = "audio_not_started"
+INTERNAL_ERROR = "internal_error"
+TTS_UNKNOWN_VOICE = "tts_unknown_voice"
+TTS_UNSUPPORTED_FORMAT = "tts_unsupported_format"
+#: Refusals of the text itself: answered "not handled" with the usual apology.
+_BAD_TEXT = frozenset({"empty_text", "text_too_long", "bad_text"})
+
+
+class _ClientGoneError(Exception):
+    """The client closed the connection while we were answering."""
+
+
+def _kind(event: Event) -> str:
+    """The event type, safe to log (it comes from the client)."""
+    kind = str(event.type)[:40]
+    return kind if kind.replace("-", "").replace("_", "").isalnum() else "(unprintable)"
+
+
+class ConfideEventHandler(AsyncEventHandler):
+    """Serves one connection for an :class:`~confide.assistant.Assistant`.
+
+    ``member`` is who speaks over Wyoming (``None``: the household owner); ``info`` is the
+    ``info`` event sent for ``describe``; ``speaker`` synthesises speech (shared by every
+    connection of a server).
+    """
+
+    def __init__(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        *,
+        assistant: Assistant,
+        info: Info,
+        speaker: Speaker,
+        member: str | None = None,
+    ) -> None:
+        super().__init__(reader, writer)
+        self.assistant = assistant
+        self.member = member
+        self._info = info.event()
+        self._speaker = speaker
+        self._stream: AudioStream | None = None
+        self._discarding = False  # the rest of a failed stream is ignored up to audio-stop
+        self._routes: dict[str, Callable[[Event], Awaitable[None]]] = {
+            "describe": self._describe,
+            "ping": self._ping,
+            "transcribe": self._transcribe,
+            "audio-start": self._audio_start,
+            "audio-chunk": self._audio_chunk,
+            "audio-stop": self._audio_stop,
+            "transcript": self._handle,
+            "synthesize": self._synthesize,
+        }
+
+    # -- the loop ------------------------------------------------------------------------
+    async def handle_event(self, event: Event) -> bool:
+        """Answer one event; ``False`` (disconnect) only when the client has gone."""
+        route = self._routes.get(event.type)
+        if route is None:
+            log.debug("wyoming: ignored an event of type %s", _kind(event))
+            return True
+        try:
+            await route(event)
+        except _ClientGoneError:
+            return False
+        except ConfideError as err:
+            log.info("wyoming: %s refused (%s)", _kind(event), err.code)
+            return await self._answer_error(err.message, err.code)
+        except Exception as err:  # noqa: BLE001 - one bad request must not end the connection
+            log.error("wyoming: %s failed (%s)", _kind(event), type(err).__name__)
+            return await self._answer_error(
+                "Confide failed to answer; see its log.", INTERNAL_ERROR
+            )
+        return True
+
+    async def _answer_error(self, text: str, code: str) -> bool:
+        try:
+            await self._send(Error(text=text, code=code))
+        except _ClientGoneError:
+            return False
+        return True
+
+    async def _send(self, message: Eventable) -> None:
+        await self._send_event(message.event())
+
+    async def _send_event(self, event: Event) -> None:
+        try:
+            await self.write_event(event)
+        except ConnectionError as err:
+            raise _ClientGoneError from err
+
+    @staticmethod
+    def _parse(kind: type[Any], event: Event) -> Any:
+        """``kind.from_event(event)``, or ``bad_event`` if its data are malformed."""
+        try:
+            return kind.from_event(event)
+        except (KeyError, TypeError, ValueError, AttributeError) as err:
+            raise ConfideError(
+                f"the {_kind(event)} event is malformed ({type(err).__name__})", code=BAD_EVENT
+            ) from None
+
+    # -- describe, ping -------------------------------------------------------------------
+    async def _describe(self, _event: Event) -> None:
+        await self._send_event(self._info)
+
+    async def _ping(self, event: Event) -> None:
+        ping: Ping = self._parse(Ping, event)
+        await self._send(Pong(text=ping.text))
+
+    # -- speech-to-text -------------------------------------------------------------------
+    async def _transcribe(self, event: Event) -> None:
+        # The model and language are not used: Confide has one model, in English (see info).
+        self._parse(Transcribe, event)
+        self._stream, self._discarding = None, False
+
+    async def _audio_start(self, event: Event) -> None:
+        start: AudioStart = self._parse(AudioStart, event)
+        self._stream, self._discarding = None, False
+        try:
+            self._stream = AudioStream(start.rate, start.width, start.channels)
+        except VoiceError:
+            self._discarding = True
+            raise
+
+    async def _audio_chunk(self, event: Event) -> None:
+        if self._discarding:
+            return
+        if self._stream is None:
+            self._discarding = True
+            raise ConfideError(
+                "an audio-chunk came without an audio-start; the stream is ignored "
+                "up to its audio-stop",
+                code=AUDIO_NOT_STARTED,
+            )
+        try:
+            self._stream.add(self._parse(AudioChunk, event))
+        except ConfideError:
+            self._stream, self._discarding = None, True
+            raise
+
+    async def _audio_stop(self, event: Event) -> None:
+        self._parse(AudioStop, event)
+        stream, self._stream = self._stream, None
+        if self._discarding:
+            self._discarding = False
+            return
+        if stream is None:
+            raise ConfideError("an audio-stop came without an audio-start", code=AUDIO_NOT_STARTED)
+        started, seconds = time.perf_counter(), stream.seconds
+        heard = await asyncio.to_thread(self._recognise, stream)
+        log.info(
+            "wyoming: %.1f s of audio transcribed in %.0f ms (%s)",
+            seconds,
+            (time.perf_counter() - started) * 1000,
+            "rejected" if heard.rejected else "accepted",
+        )
+        await self._send(Transcript(text="" if heard.rejected else heard.text, language="en"))
+
+    def _recognise(self, stream: AudioStream) -> Heard:
+        try:
+            return self.assistant.transcribe(stream.audio())
+        finally:
+            stream.clear()
+
+    # -- intent handling ------------------------------------------------------------------
+    async def _handle(self, event: Event) -> None:
+        request: Transcript = self._parse(Transcript, event)
+        if not isinstance(request.text, str):
+            raise ConfideError("the transcript event needs a text", code=BAD_EVENT)
+        try:
+            outcome = await asyncio.to_thread(self.assistant.ask, request.text, member=self.member)
+        except AssistantError as err:
+            if err.code not in _BAD_TEXT:
+                raise
+            log.info("wyoming: text not handled (%s)", err.code)
+            await self._send(NotHandled(text=NOT_UNDERSTOOD, context=request.context))
+            return
+        log.info(
+            "wyoming: turn %s %s",
+            outcome.turn_id,
+            "handled" if outcome.intent else "not understood",
+        )
+        if outcome.intent is None:
+            await self._send(NotHandled(text=outcome.reply, context=request.context))
+        else:
+            await self._send(Handled(text=outcome.reply, context=request.context))
+
+    # -- text-to-speech -------------------------------------------------------------------
+    async def _synthesize(self, event: Event) -> None:
+        request: Synthesize = self._parse(Synthesize, event)
+        if not isinstance(request.text, str):
+            raise ConfideError("the synthesize event needs a text", code=BAD_EVENT)
+        if request.text_format not in (None, SynthesizeTextFormat.TEXT):
+            raise VoiceError(
+                "only plain text can be synthesised (no SSML)", code=TTS_UNSUPPORTED_FORMAT
+            )
+        wanted = request.voice
+        voice = voice_for(wanted.name if wanted else None, wanted.language if wanted else None)
+        if voice is None:
+            asked = (wanted.name or wanted.language or "") if wanted else ""
+            names = ", ".join(v.name for v in VOICES)
+            raise VoiceError(
+                f"there is no voice {asked[:40]!r}; the voices are {names}", code=TTS_UNKNOWN_VOICE
+            )
+        started = time.perf_counter()
+        speech = await asyncio.to_thread(self._speaker.synthesize, request.text, voice)
+        log.info("wyoming: speech synthesised in %.0f ms", (time.perf_counter() - started) * 1000)
+        rate, width, channels = speech.rate, 2, 1
+        await self._send(AudioStart(rate=rate, width=width, channels=channels))
+        for piece in chunks(speech.samples, width):
+            await self._send(AudioChunk(rate=rate, width=width, channels=channels, audio=piece))
+        await self._send(AudioStop())
