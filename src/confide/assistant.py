@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 from confide.clock import local_naive
 from confide.errors import ConfideError
@@ -43,7 +43,12 @@ from confide.vault import (
     audio_expiry,
 )
 from confide.voice import Audio
-from confide.voice.recognizers import PocketsphinxRecognizer, SpeechRecognizer, Transcript
+from confide.voice.recognizers import (
+    LiveRecognition,
+    PocketsphinxRecognizer,
+    SpeechRecognizer,
+    Transcript,
+)
 
 log = logging.getLogger(__name__)
 
@@ -227,6 +232,11 @@ class Assistant:
             contacts=tuple(self._contacts),
             shopping_items=self._shopping_items(),
         )
+
+    def speech_stream(self) -> LiveRecognition | None:
+        """An utterance to recognise while it arrives, or None if the engine cannot stream."""
+        start = getattr(self.speech, "stream", None)
+        return None if start is None else cast("LiveRecognition", start(self.household_lists()))
 
     def transcribe(self, audio: Audio) -> Transcript:
         """What the speech recogniser hears in ``audio`` (16 kHz mono); nothing is stored."""

@@ -13,7 +13,7 @@ automaton of ``A``.  Both determinisations work on epsilon-free automata.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 Edge = tuple[int, int, str | None]  # (source, target, word); None is an epsilon move
@@ -28,27 +28,66 @@ class Automaton:
     finals: frozenset[int]
     edges: tuple[tuple[int, int, str], ...]
 
-    def to_fsg(self, name: str = "command") -> str:
+    def to_fsg(
+        self,
+        name: str = "command",
+        probabilities: Sequence[float] | None = None,
+        *,
+        loops: Mapping[str, Sequence[str]] | None = None,
+        choices: Mapping[str, Sequence[Sequence[str]]] | None = None,
+        repeat_p: float = 0.6,
+    ) -> str:
         """The pocketsphinx FSG text format; a final state gets an epsilon to one exit.
 
-        Out-going probabilities are uniform per state (counting the exit as one choice).
+        ``probabilities`` holds one value per edge and then one per final state's exit (in
+        ascending state order), as :func:`confide.voice.weights.transition_probabilities`
+        gives them; without it out-going probabilities are uniform per state (counting the
+        exit as one choice).  An edge whose symbol is a key of ``loops`` is free text: one or
+        more of its words (each equally likely, another word with probability ``repeat_p``),
+        written as two fresh states of its own.  An edge whose symbol is a key of
+        ``choices`` is one of its phrases (each equally likely), a chain of fresh states each.
         """
         exit_state = self.count
         arcs: list[tuple[int, int, str | None]] = list(self.edges)
         arcs.extend((state, exit_state, None) for state in sorted(self.finals))
+        if probabilities is not None and len(probabilities) != len(arcs):
+            raise ValueError("one probability per edge and per final state is needed")
         outdegree: dict[int, int] = {}
         for src, _, _ in arcs:
             outdegree[src] = outdegree.get(src, 0) + 1
+        loops, choices = loops or {}, choices or {}
+        body: list[str] = []
+        states = exit_state + 1
+        for index, (src, dst, word) in enumerate(arcs):
+            value = 1 / outdegree[src] if probabilities is None else probabilities[index]
+            if word is not None and word in loops:
+                first, more = states, states + 1
+                states += 2
+                vocabulary = loops[word]
+                once, again = 1 / len(vocabulary), repeat_p / len(vocabulary)
+                body.append(f"TRANSITION {src} {first} {value:.6g}")
+                body.extend(f"TRANSITION {first} {more} {once:.6g} {w}" for w in vocabulary)
+                body.extend(f"TRANSITION {more} {more} {again:.6g} {w}" for w in vocabulary)
+                body.append(f"TRANSITION {more} {dst} {1 - repeat_p:.6g}")
+                continue
+            if word is not None and word in choices:
+                phrases = choices[word]
+                for phrase in phrases:
+                    chain = [src, *range(states, states + len(phrase) - 1), dst]
+                    states += len(phrase) - 1
+                    for step, spoken in enumerate(phrase):
+                        p = value / len(phrases) if step == 0 else 1.0
+                        body.append(f"TRANSITION {chain[step]} {chain[step + 1]} {p:.6g} {spoken}")
+                continue
+            body.append(f"TRANSITION {src} {dst} {value:.6g}" + (f" {word}" if word else ""))
         lines = [
             f"FSG_BEGIN {name}",
-            f"NUM_STATES {self.count + 1}",
+            f"NUM_STATES {states}",
             f"START_STATE {self.start}",
             f"FINAL_STATE {exit_state}",
+            *body,
+            "FSG_END",
         ]
-        for src, dst, word in arcs:
-            prob = f"{1 / outdegree[src]:.6f}"
-            lines.append(f"TRANSITION {src} {dst} {prob}" + (f" {word}" if word else ""))
-        lines.append("FSG_END")
         return "\n".join(lines) + "\n"
 
     def accepts(self, words: Iterable[str]) -> bool:

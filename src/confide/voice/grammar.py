@@ -17,10 +17,12 @@ can be re-read by the text recogniser.  The translation:
 as a finite grammar.  Two strategies, chosen by ``wildcards``:
 
 ``"free"`` (default)
-    a bounded ``<free>`` rule: 1 to ``free_max_words`` words from a vocabulary made of the
-    template words, the household lists and :data:`COMMON_WORDS`.  Sentences with free text
-    are then recognisable when their words are in that vocabulary; others come out as the
-    nearest words of the vocabulary, which the rejection step must catch.
+    a ``<free>`` rule: one or more words (``<free_word>+``, a loop in the automaton) from an
+    open vocabulary: the ``free_vocabulary`` most probable words of pocketsphinx's bundled
+    English language model, the template words, the household lists and
+    :data:`COMMON_WORDS`.  Sentences with free text are then recognisable when their words
+    are in that vocabulary; others come out as the nearest words of the vocabulary, which
+    the rejection step must catch.
 ``"exclude"``
     templates with a wildcard are left out (a grammar for the closed intents only).
 
@@ -117,6 +119,32 @@ def load_dictionary(path: Path | None = None) -> frozenset[str]:
             word = line.split(" ", 1)[0]
             words.add(word.split("(", 1)[0])  # "read(2)" is a second pronunciation of "read"
     return frozenset(words)
+
+
+#: Words of the open vocabulary taken from the bundled language model (most probable first).
+FREE_VOCABULARY = 1500
+
+
+@lru_cache(maxsize=4)
+def frequent_words(count: int) -> tuple[str, ...]:
+    """The ``count`` most probable words of pocketsphinx's bundled English language model.
+
+    Only words of the bundled dictionary that the model knows (a unigram probability above
+    its unknown-word floor), without sentence markers; ties in ascending spelling order.
+    """
+    import pocketsphinx
+
+    if count <= 0:
+        return ()
+    model_dir = Path(pocketsphinx.get_model_path()) / "en-us"
+    model = pocketsphinx.NGramModel.readfile(str(model_dir / "en-us.lm.bin"))
+    floor = model.prob(["<unk>"])
+    scored = sorted(
+        (-model.prob([word]), word)
+        for word in load_dictionary()
+        if _WORD_RE.fullmatch(word) and not word.startswith("<")
+    )
+    return tuple(word for score, word in scored if -score > floor)[:count]
 
 
 @dataclass(frozen=True)
@@ -316,7 +344,7 @@ def compile_grammar(
     lists: HouseholdLists,
     *,
     wildcards: WildcardStrategy = "free",
-    free_max_words: int = 4,
+    free_vocabulary: int = FREE_VOCABULARY,
     dictionary: frozenset[str] | None = None,
 ) -> Grammar:
     """Compile ``templates`` and ``lists`` into a :class:`Grammar` (public rule ``<command>``)."""
@@ -347,6 +375,7 @@ def compile_grammar(
     if compiler.uses_free:
         vocabulary = sorted(
             {w for w in (*compiler.words, *COMMON_WORDS) if w in dictionary}
+            | set(frequent_words(free_vocabulary))
             | {
                 w
                 for item in lists.shopping_items
@@ -355,8 +384,7 @@ def compile_grammar(
             }
         )
         compiler.words.update(vocabulary)
-        free = "<free_word>" + " [<free_word>" * (free_max_words - 1) + "]" * (free_max_words - 1)
-        lines.append(f"<free> = {free};")
+        lines.append("<free> = <free_word>+;")
         lines.append(f"<free_word> = ({' | '.join(vocabulary)});")
     lines.extend(f"<{name}> = {body};" for name, body in compiler.rules.items() if body)
     jsgf = "\n".join(lines) + "\n"
@@ -382,7 +410,7 @@ def grammar_for(
     templates: Templates | None = None,
     *,
     wildcards: WildcardStrategy = "free",
-    free_max_words: int = 4,
+    free_vocabulary: int = FREE_VOCABULARY,
 ) -> Grammar:
     """The grammar for ``templates`` (default: the package's) and ``lists``, cached.
 
@@ -390,11 +418,11 @@ def grammar_for(
     template or a new contact compiles a new grammar at the next call.
     """
     templates = templates if templates is not None else _default_templates()
-    key = (templates_digest(templates), lists, wildcards, free_max_words)
+    key = (templates_digest(templates), lists, wildcards, free_vocabulary)
     grammar = _CACHE.get(key)
     if grammar is None:
         grammar = compile_grammar(
-            templates, lists, wildcards=wildcards, free_max_words=free_max_words
+            templates, lists, wildcards=wildcards, free_vocabulary=free_vocabulary
         )
         if len(_CACHE) >= _CACHE_SIZE:
             _CACHE.pop(next(iter(_CACHE)))

@@ -8,21 +8,24 @@ expanded exactly (nothing the templates do not accept is added) into a word auto
 searched at a few percent of real time.
 
 Only the JSGF this package writes is read: rule definitions ``<name> = body;`` on one line,
-words, ``<refs>``, ``( | )`` and ``[ ]``; no weights, tags or imports.
+words, ``<refs>``, ``( | )``, ``[ ]`` and ``+`` (one or more) after a ``<ref>``; no weights,
+tags or imports.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from functools import lru_cache
 
 from confide.voice.fsa import Automaton, Edge, minimise
+from confide.voice.weights import sample_sentences, transition_probabilities
 
-_TOKEN_RE = re.compile(r"<[^>]+>|[()\[\]|]|[^\s()\[\]|<>]+")
+_TOKEN_RE = re.compile(r"<[^>]+>|[()\[\]|+]|[^\s()\[\]|<>+]+")
 _RULE_RE = re.compile(r"(?:public\s+)?<([^>]+)>\s*=\s*(.*);$")
 
 # A parsed body: ("word", w) | ("ref", name) | ("seq", [nodes]) | ("alt", [nodes]) | ("opt", node)
+# | ("plus", node): one or more of node
 Node = tuple[str, object]
 
 
@@ -55,6 +58,11 @@ def _parse_alternatives(tokens: list[str], pos: int) -> tuple[Node, int]:
                 items.append(("opt", inner) if symbol == "[" else inner)
             elif symbol.startswith("<"):
                 items.append(("ref", symbol[1:-1]))
+                if pos + 1 < len(tokens) and tokens[pos + 1] == "+":
+                    items[-1] = ("plus", items[-1])
+                    pos += 1
+            elif symbol == "+":
+                raise JsgfError("'+' is read after a <rule> reference only")
             else:
                 items.append(("word", symbol))
             pos += 1
@@ -68,8 +76,9 @@ def _parse_alternatives(tokens: list[str], pos: int) -> tuple[Node, int]:
 class _Builder:
     """Thompson-style construction of an epsilon automaton from parsed rules."""
 
-    def __init__(self, rules: Mapping[str, Node]) -> None:
+    def __init__(self, rules: Mapping[str, Node], opaque: Collection[str] = ()) -> None:
         self.rules = rules
+        self.opaque = opaque  # rules kept as one symbol "<name>" (expanded in the FSG)
         self.count = 1  # state 0 is the start
         self.edges: list[Edge] = []
         self.active: set[str] = set()
@@ -77,6 +86,14 @@ class _Builder:
     def new(self) -> int:
         self.count += 1
         return self.count - 1
+
+    def repeat(self, node: Node, start: int) -> int:
+        """One or more of ``node``, from a fresh loop state that joins no other path."""
+        loop = self.new()
+        self.edges.append((start, loop, None))
+        end = self.build(node, loop)
+        self.edges.append((end, loop, None))
+        return end
 
     def build(self, node: Node, start: int) -> int:
         kind, value = node
@@ -88,6 +105,8 @@ class _Builder:
             for item in value:  # type: ignore[attr-defined]
                 start = self.build(item, start)
             return start
+        if kind == "plus":
+            return self.repeat(value, start)  # type: ignore[arg-type]
         if kind == "opt":
             end = self.build(value, start)  # type: ignore[arg-type]
             self.edges.append((start, end, None))
@@ -97,7 +116,14 @@ class _Builder:
             for option in value:  # type: ignore[attr-defined]
                 self.edges.append((self.build(option, start), end, None))
             return end
-        name = str(value)
+        return self.reference(str(value), start)
+
+    def reference(self, name: str, start: int) -> int:
+        """A rule expanded in place (an opaque rule: one symbol ``<name>``)."""
+        if name in self.opaque:
+            end = self.new()
+            self.edges.append((start, end, f"<{name}>"))
+            return end
         if name not in self.rules:
             raise JsgfError(f"rule <{name}> is used but not defined")
         if name in self.active:
@@ -108,14 +134,98 @@ class _Builder:
         return end
 
 
-def jsgf_automaton(jsgf: str, rule: str = "command") -> Automaton:
-    """The minimal deterministic word automaton of ``<rule>`` in ``jsgf``."""
-    builder = _Builder(parse_rules(jsgf))
+def jsgf_automaton(jsgf: str, rule: str = "command", opaque: Collection[str] = ()) -> Automaton:
+    """The minimal deterministic word automaton of ``<rule>`` in ``jsgf``.
+
+    Rules named in ``opaque`` stay one symbol ``<name>`` (free text would make the
+    determinised automaton explode); :meth:`Automaton.to_fsg` expands them as loops.
+    """
+    builder = _Builder(parse_rules(jsgf), opaque)
     end = builder.build(("ref", rule), 0)
     return minimise(builder.count, 0, [end], builder.edges)
 
 
-@lru_cache(maxsize=8)
-def jsgf_to_fsg(jsgf: str, rule: str = "command") -> str:
-    """The pocketsphinx FSG text of :func:`jsgf_automaton` (cached by the grammar text)."""
-    return jsgf_automaton(jsgf, rule).to_fsg(rule)
+def _loop_words(rules: Mapping[str, Node], name: str) -> tuple[str, ...]:
+    """The words of a loop rule ``<name> = <words>+;`` whose ``<words>`` lists single words."""
+    kind, value = _unwrap(rules[name])
+    if kind != "plus" or value[0] != "ref":  # type: ignore[index]
+        raise JsgfError(f"rule <{name}> is not of the form <words>+")
+    kind, options = _unwrap(rules[str(value[1])])  # type: ignore[index]
+    alternatives: list[Node] = options if kind == "alt" else [(kind, options)]  # type: ignore[assignment]
+    words = [_unwrap(option) for option in alternatives]
+    if any(kind != "word" for kind, _ in words):
+        raise JsgfError(f"the words of <{name}> must be single words")
+    return tuple(str(word) for _, word in words)
+
+
+def _unwrap(node: Node) -> Node:
+    """``node`` without the one-item sequences and alternations around it."""
+    kind, value = node
+    while kind in ("alt", "seq") and len(value) == 1:  # type: ignore[arg-type]
+        kind, value = value[0]  # type: ignore[index]
+    return kind, value
+
+
+def _phrases(rules: Mapping[str, Node], name: str) -> tuple[tuple[str, ...], ...]:
+    """The word sequences of a rule that lists phrases (``<list_recipient> = (bob | ...)``)."""
+    kind, options = _unwrap(rules[name])
+    alternatives: list[Node] = options if kind == "alt" else [(kind, options)]  # type: ignore[assignment]
+    phrases = []
+    for option in alternatives:
+        kind, value = _unwrap(option)
+        items: list[Node] = value if kind == "seq" else [(kind, value)]  # type: ignore[assignment]
+        if any(item[0] != "word" for item in items):
+            raise JsgfError(f"<{name}> must list phrases of plain words")
+        phrases.append(tuple(str(word) for _, word in items))
+    return tuple(phrases)
+
+
+#: Rules spliced into the FSG as they are when it is written: the household's names and
+#: shopping items.  The automaton is built without them, so a new contact or shopping item
+#: does not rebuild (determinise, minimise, weigh) the automaton, only the FSG text.
+SPLICED_RULES = ("list_recipient", "list_shopping_item")
+
+
+def jsgf_to_fsg(
+    jsgf: str, rule: str = "command", *, weighted: bool = True, loop_rule: str = "free"
+) -> str:
+    """The pocketsphinx FSG text of the grammar ``jsgf``.
+
+    The automaton (:func:`jsgf_automaton`) and its transition probabilities are cached by
+    the grammar's structure — its text without the household lists and the free-text
+    vocabulary — which those lists are spliced into.  ``weighted``: probabilities estimated
+    from the templates (:mod:`confide.voice.weights`), else uniform per state.
+    ``loop_rule``, when the grammar defines it, is free text: one or more words of its
+    vocabulary.
+    """
+    rules = parse_rules(jsgf)
+    loops = {f"<{loop_rule}>": _loop_words(rules, loop_rule)} if loop_rule in rules else {}
+    spliced = tuple(name for name in SPLICED_RULES if name in rules)
+    choices = {f"<{name}>": _phrases(rules, name) for name in spliced}
+    opaque = (*spliced, *((loop_rule,) if loops else ()))
+    hidden = {*opaque, *(_loop_inner(rules, loop_rule) for _ in loops)}
+    structure = "\n".join(line for line in jsgf.splitlines() if _defines(line) not in hidden)
+    automaton, probabilities = _weighted_automaton(structure, rule, opaque, weighted)
+    return automaton.to_fsg(rule, probabilities, loops=loops, choices=choices)
+
+
+def _defines(line: str) -> str | None:
+    """The name of the rule a JSGF line defines, if it defines one."""
+    match = _RULE_RE.match(line)
+    return match.group(1) if match else None
+
+
+def _loop_inner(rules: Mapping[str, Node], name: str) -> str:
+    kind, value = _unwrap(rules[name])
+    return str(value[1]) if kind == "plus" else ""  # type: ignore[index]
+
+
+@lru_cache(maxsize=4)
+def _weighted_automaton(
+    structure: str, rule: str, opaque: tuple[str, ...], weighted: bool
+) -> tuple[Automaton, list[float] | None]:
+    automaton = jsgf_automaton(structure, rule, opaque)
+    if not weighted:
+        return automaton, None
+    samples = sample_sentences(parse_rules(structure), rule, opaque=opaque)
+    return automaton, transition_probabilities(automaton, samples)

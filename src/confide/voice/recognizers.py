@@ -17,6 +17,8 @@ Nothing here logs or keeps the audio or the text.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import math
 import tempfile
 import threading
@@ -32,7 +34,9 @@ from confide.voice.grammar import Grammar, WildcardStrategy, grammar_for
 from confide.voice.jsgf import jsgf_to_fsg
 
 SAMPLE_RATE = 16000
-_FRAME_RATE = 100  # pocketsphinx frames per second
+#: Transcripts whose confidence is below this are rejected (see the module docstring).
+DEFAULT_MIN_CONFIDENCE = -3.5
+_MAX_IDLE = 2  # decoder pairs kept for concurrent utterances
 
 
 class RecognitionError(VoiceError):
@@ -70,6 +74,30 @@ class SpeechRecognizer(Protocol):
         ...
 
 
+class LiveRecognition(Protocol):
+    """An utterance being recognised while it arrives (see :class:`StreamingRecognizer`)."""
+
+    def feed(self, samples_16k_mono_s16le: bytes) -> None:
+        """Take the next chunk of 16 kHz mono s16le PCM."""
+        ...
+
+    def finish(self) -> Transcript:
+        """What was heard in everything fed."""
+        ...
+
+    def cancel(self) -> None:
+        """Stop without a result."""
+        ...
+
+
+class StreamingRecognizer(SpeechRecognizer, Protocol):
+    """An engine that can also decode an utterance while it arrives."""
+
+    def stream(self, lists: HouseholdLists | None = None) -> LiveRecognition:
+        """Start an utterance; most of the decoding happens in :meth:`LiveRecognition.feed`."""
+        ...
+
+
 def _check_samples(samples: bytes) -> None:
     if not isinstance(samples, (bytes, bytearray, memoryview)):
         raise RecognitionError("audio must be bytes of 16-bit PCM")
@@ -77,11 +105,132 @@ def _check_samples(samples: bytes) -> None:
         raise RecognitionError("audio has an odd number of bytes (not 16-bit PCM)")
 
 
+class _Decoders:
+    """A grammar decoder and a phone-loop decoder for one grammar (one utterance at a time)."""
+
+    def __init__(self, grammar: object, phones: object | None, digest: str) -> None:
+        self.grammar: Any = grammar
+        self.phones: Any = phones
+        self.digest = digest
+
+    def start(self, cmn: str | None) -> None:
+        """Begin an utterance from the cepstral mean ``cmn`` (the last one heard), if any."""
+        for decoder in (self.grammar, self.phones):
+            if decoder is not None:
+                if cmn is not None:
+                    decoder.set_cmn(cmn)
+                decoder.start_utt()
+
+    def cmn(self) -> str:
+        """The cepstral mean after the last utterance (it describes the microphone)."""
+        return str(self.grammar.get_cmn())
+
+    def feed(self, samples: bytes, whole: bool) -> None:
+        self.grammar.process_raw(samples, full_utt=whole)
+        if self.phones is not None:
+            self.phones.process_raw(samples, full_utt=whole)
+
+    def finish(self) -> tuple[str, float, float, int]:
+        """(text, grammar score, phone-loop score, frames) of the utterance just fed."""
+        self.grammar.end_utt()
+        text, ascore, frames = _result(self.grammar)
+        phone_score = 0.0
+        if self.phones is not None:
+            self.phones.end_utt()
+            phone_score = _result(self.phones)[1]
+        return text, ascore, phone_score, frames
+
+
+def _result(dec: Any) -> tuple[str, float, int]:
+    """(text, acoustic log-likelihood, frames) of a decoder's last utterance."""
+    hyp = dec.hyp()
+    frames = int(dec.n_frames())
+    if hyp is None:
+        return "", 0.0, frames
+    # the Python API gives each segment's acoustic score as a probability (exp of the log)
+    ascore = sum(math.log(max(float(seg.ascore), 1e-300)) for seg in dec.seg())
+    return str(hyp.hypstr), ascore, frames
+
+
+class RecognitionStream:
+    """One utterance decoded while it arrives: :meth:`feed` chunks, then :meth:`finish`.
+
+    Most of the work is done as the audio comes in, so little is left when it ends.  A
+    stream holds a decoder pair until it is finished or cancelled (use it as a context
+    manager to be sure); audio is not kept.
+    """
+
+    def __init__(self, owner: PocketsphinxRecognizer, decoders: _Decoders) -> None:
+        self._owner = owner
+        self._decoders: _Decoders | None = decoders
+        self._odd = b""
+        self._started = time.perf_counter()
+        self._busy = 0.0
+        # Until an utterance has told the recogniser the microphone's cepstral mean, decoding
+        # chunk by chunk starts from the model's default and does much worse: the first
+        # utterance is collected and decoded whole at finish().
+        self._held: bytearray | None = bytearray() if owner._cmn is None else None
+        decoders.start(owner._cmn)
+
+    def feed(self, samples_16k_mono_s16le: bytes) -> None:
+        """Decode the next chunk of 16 kHz mono s16le PCM (any length)."""
+        if self._decoders is None:
+            raise RecognitionError("the stream is finished")
+        if not isinstance(samples_16k_mono_s16le, (bytes, bytearray, memoryview)):
+            raise RecognitionError("audio must be bytes of 16-bit PCM")
+        data = self._odd + bytes(samples_16k_mono_s16le)
+        cut = len(data) - len(data) % 2
+        self._odd = data[cut:]
+        if cut and self._held is not None:
+            self._held += data[:cut]
+        elif cut:
+            mark = time.perf_counter()
+            self._decoders.feed(data[:cut], whole=False)
+            self._busy += time.perf_counter() - mark
+
+    def finish(self) -> Transcript:
+        """What was heard in everything fed (the decoders go back to the recogniser)."""
+        if self._decoders is None:
+            raise RecognitionError("the stream is finished")
+        if self._odd:
+            raise RecognitionError("audio has an odd number of bytes (not 16-bit PCM)")
+        decoders, self._decoders = self._decoders, None
+        mark = time.perf_counter()
+        try:
+            if self._held is not None:
+                decoders.feed(bytes(self._held), whole=True)
+                self._held = None
+            result = decoders.finish()
+        except BaseException:
+            self._owner._give(decoders, heard=False)
+            raise
+        self._owner._give(decoders, heard=bool(result[0]))
+        self._busy += time.perf_counter() - mark
+        return self._owner._judge(*result, seconds=self._busy)
+
+    def cancel(self) -> None:
+        """Stop without a result."""
+        if self._decoders is not None:
+            decoders, self._decoders = self._decoders, None
+            try:
+                decoders.finish()
+            finally:
+                self._owner._give(decoders, heard=False)
+
+    def __enter__(self) -> RecognitionStream:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.cancel()
+
+
 class PocketsphinxRecognizer:
     """pocketsphinx with the grammar of the templates and the household lists.
 
     ``min_confidence`` is the rejection threshold on :attr:`Transcript.confidence`
     (log-likelihood ratio per frame, ≤ 0); ``None`` disables the phone-loop pass.
+    Utterances can be decoded whole (:meth:`transcribe`) or as they arrive
+    (:meth:`stream`); concurrent utterances each get a decoder pair of their own.
     """
 
     def __init__(
@@ -90,7 +239,7 @@ class PocketsphinxRecognizer:
         templates: Templates | None = None,
         *,
         wildcards: WildcardStrategy = "exclude",
-        min_confidence: float | None = -3.5,
+        min_confidence: float | None = DEFAULT_MIN_CONFIDENCE,
         decoder_options: dict[str, object] | None = None,
     ) -> None:
         self._lists = lists or HouseholdLists()
@@ -98,10 +247,13 @@ class PocketsphinxRecognizer:
         self._wildcards: WildcardStrategy = wildcards
         self.min_confidence = min_confidence
         self._options = {"logfn": "/dev/null", **(decoder_options or {})}
-        self._lock = threading.Lock()
-        self._decoder: object | None = None
+        self._lock = threading.Lock()  # guards the pool and the grammar switch
+        self._build_lock = threading.Lock()  # one grammar build at a time
+        self._idle: list[_Decoders] = []
         self._digest = ""
-        self._phones: object | None = None
+        # Live cepstral mean normalisation adapts to the microphone over an utterance; every
+        # utterance starts from where the last one ended, whichever decoder pair it used.
+        self._cmn: str | None = None
 
     @property
     def lists(self) -> HouseholdLists:
@@ -110,70 +262,91 @@ class PocketsphinxRecognizer:
 
     @lists.setter
     def lists(self, lists: HouseholdLists) -> None:
-        self._lists = lists  # the grammar is rebuilt at the next transcribe()
+        self._lists = lists  # the grammar is rebuilt at the next utterance
 
     def grammar(self, lists: HouseholdLists | None = None) -> Grammar:
         """The grammar for ``lists`` (default: :attr:`lists`), cached by content."""
         return grammar_for(lists or self._lists, self._templates, wildcards=self._wildcards)
 
-    def _grammar_decoder(self, lists: HouseholdLists | None) -> object:
+    def _take(self, lists: HouseholdLists | None) -> _Decoders:
+        """An idle decoder pair for the current grammar (built when the grammar changed)."""
         import pocketsphinx  # type: ignore[import-untyped]
 
-        grammar = self.grammar(lists)
-        if self._decoder is None or grammar.digest != self._digest:
+        with self._build_lock:
+            grammar = self.grammar(lists)
+            with self._lock:
+                if grammar.digest == self._digest and self._idle:
+                    return self._idle.pop()
             # pocketsphinx reads grammars from files only; the file holds templates and
             # household names (never audio or transcripts) and is removed at once.
             with tempfile.TemporaryDirectory(prefix="confide-fsg-") as tmp:
                 path = Path(tmp) / "command.fsg"
                 path.write_text(jsgf_to_fsg(grammar.jsgf), encoding="utf-8")
-                self._decoder = pocketsphinx.Decoder(fsg=str(path), **self._options)
-            self._digest = grammar.digest
-        return self._decoder
+                decoder = pocketsphinx.Decoder(fsg=str(path), **self._options)
+            phones = None
+            if self.min_confidence is not None:
+                model = Path(pocketsphinx.get_model_path()) / "en-us"
+                phones = pocketsphinx.Decoder(
+                    allphone=str(model / "en-us-phone.lm.bin"), **self._options
+                )
+            release_memory()
+            with self._lock:
+                if grammar.digest != self._digest:
+                    self._idle.clear()  # pairs of the old grammar are dropped
+                    self._digest = grammar.digest
+            return _Decoders(decoder, phones, grammar.digest)
 
-    def _phone_decoder(self) -> object:
-        import pocketsphinx
-
-        if self._phones is None:
-            model = Path(pocketsphinx.get_model_path()) / "en-us"
-            self._phones = pocketsphinx.Decoder(
-                allphone=str(model / "en-us-phone.lm.bin"), **self._options
-            )
-        return self._phones
-
-    @staticmethod
-    def _decode(decoder: object, samples: bytes) -> tuple[str, float, int]:
-        """(text, acoustic log-likelihood, frames) of one utterance."""
-        dec: Any = decoder  # pocketsphinx has no type hints
-        dec.start_utt()
-        dec.process_raw(samples, full_utt=True)
-        dec.end_utt()
-        hyp = dec.hyp()
-        frames = int(dec.n_frames())
-        if hyp is None:
-            return "", 0.0, frames
-        # the Python API gives each segment's acoustic score as a probability (exp of the log)
-        ascore = sum(math.log(max(float(seg.ascore), 1e-300)) for seg in dec.seg())
-        return str(hyp.hypstr), ascore, frames
-
-    def transcribe(
-        self, samples_16k_mono_s16le: bytes, lists: HouseholdLists | None = None
-    ) -> Transcript:
-        """Decode one utterance with the grammar; reject it when the confidence is low."""
-        _check_samples(samples_16k_mono_s16le)
-        samples = bytes(samples_16k_mono_s16le)
-        started = time.perf_counter()
+    def _give(self, decoders: _Decoders, heard: bool) -> None:
+        """Take a pair back; the cepstral mean is kept only after speech (not after noise)."""
         with self._lock:
-            text, ascore, frames = self._decode(self._grammar_decoder(lists), samples)
-            confidence = 0.0
-            if text and self.min_confidence is not None and frames:
-                _, phone_score, _ = self._decode(self._phone_decoder(), samples)
-                confidence = (ascore - phone_score) / frames  # natural log per frame
+            if heard:
+                self._cmn = decoders.cmn()
+            if decoders.digest == self._digest and len(self._idle) < _MAX_IDLE:
+                self._idle.append(decoders)
+
+    def _judge(
+        self, text: str, ascore: float, phone_score: float, frames: int, *, seconds: float
+    ) -> Transcript:
+        confidence = 0.0
+        if text and self.min_confidence is not None and frames:
+            confidence = (ascore - phone_score) / frames  # natural log per frame
         threshold = self.min_confidence
         rejected = not text or (threshold is not None and confidence < threshold)
         return Transcript(
             text=text,
             confidence=confidence,
             rejected=rejected,
-            seconds=time.perf_counter() - started,
+            seconds=seconds,
             engine="pocketsphinx",
         )
+
+    def transcribe(
+        self, samples_16k_mono_s16le: bytes, lists: HouseholdLists | None = None
+    ) -> Transcript:
+        """Decode one whole utterance; reject it when the confidence is low."""
+        _check_samples(samples_16k_mono_s16le)
+        samples = bytes(samples_16k_mono_s16le)
+        started = time.perf_counter()
+        decoders = self._take(lists)
+        try:
+            decoders.start(self._cmn)
+            decoders.feed(samples, whole=True)
+            result = decoders.finish()
+        except BaseException:
+            self._give(decoders, heard=False)
+            raise
+        self._give(decoders, heard=bool(result[0]))
+        return self._judge(*result, seconds=time.perf_counter() - started)
+
+    def stream(self, lists: HouseholdLists | None = None) -> RecognitionStream:
+        """Start decoding an utterance that arrives in chunks."""
+        return RecognitionStream(self, self._take(lists))
+
+
+def release_memory() -> None:
+    """Give the heap freed by a grammar build back to the system (glibc only; else no-op)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        return

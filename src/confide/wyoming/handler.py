@@ -50,10 +50,14 @@ from wyoming.tts import Synthesize, SynthesizeTextFormat
 from confide.assistant import NOT_UNDERSTOOD, Assistant, AssistantError
 from confide.errors import ConfideError
 from confide.voice import VoiceError
+from confide.voice.recognizers import LiveRecognition
 from confide.voice.recognizers import Transcript as Heard
 from confide.wyoming.describe import VOICES, voice_for
 from confide.wyoming.speak import Speaker, chunks
 from confide.wyoming.stream import AudioStream
+
+#: The stream format decoded while it arrives (rate, width, channels).
+LIVE_FORMAT = (16000, 2, 1)
 
 __all__ = ["AUDIO_NOT_STARTED", "BAD_EVENT", "INTERNAL_ERROR", "ConfideEventHandler"]
 
@@ -102,6 +106,7 @@ class ConfideEventHandler(AsyncEventHandler):
         self._info = info.event()
         self._speaker = speaker
         self._stream: AudioStream | None = None
+        self._live: LiveRecognition | None = None  # decoding as the audio arrives
         self._discarding = False  # the rest of a failed stream is ignored up to audio-stop
         self._routes: dict[str, Callable[[Event], Awaitable[None]]] = {
             "describe": self._describe,
@@ -173,16 +178,28 @@ class ConfideEventHandler(AsyncEventHandler):
     async def _transcribe(self, event: Event) -> None:
         # The model and language are not used: Confide has one model, in English (see info).
         self._parse(Transcribe, event)
-        self._stream, self._discarding = None, False
+        self._reset()
+
+    def _reset(self, discarding: bool = False) -> None:
+        """Forget the stream under way (its samples and its decoding)."""
+        if self._stream is not None:
+            self._stream.clear()
+        if self._live is not None:
+            self._live.cancel()
+        self._stream, self._live, self._discarding = None, None, discarding
 
     async def _audio_start(self, event: Event) -> None:
         start: AudioStart = self._parse(AudioStart, event)
-        self._stream, self._discarding = None, False
+        self._reset()
         try:
             self._stream = AudioStream(start.rate, start.width, start.channels)
         except VoiceError:
             self._discarding = True
             raise
+        if (self._stream.rate, self._stream.width, self._stream.channels) == LIVE_FORMAT:
+            # 16 kHz mono 16-bit (what satellites send) is decoded chunk by chunk; other
+            # formats are converted and decoded whole at audio-stop.
+            self._live = await asyncio.to_thread(self.assistant.speech_stream)
 
     async def _audio_chunk(self, event: Event) -> None:
         if self._discarding:
@@ -194,22 +211,32 @@ class ConfideEventHandler(AsyncEventHandler):
                 "up to its audio-stop",
                 code=AUDIO_NOT_STARTED,
             )
+        chunk: AudioChunk = self._parse(AudioChunk, event)
         try:
-            self._stream.add(self._parse(AudioChunk, event))
+            self._stream.add(chunk)
         except ConfideError:
-            self._stream, self._discarding = None, True
+            self._reset(discarding=True)
             raise
+        if self._live is not None:
+            await asyncio.to_thread(self._live.feed, chunk.audio)
 
     async def _audio_stop(self, event: Event) -> None:
         self._parse(AudioStop, event)
-        stream, self._stream = self._stream, None
+        stream, live = self._stream, self._live
+        self._stream, self._live = None, None
         if self._discarding:
             self._discarding = False
             return
         if stream is None:
             raise ConfideError("an audio-stop came without an audio-start", code=AUDIO_NOT_STARTED)
         started, seconds = time.perf_counter(), stream.seconds
-        heard = await asyncio.to_thread(self._recognise, stream)
+        if live is not None and seconds > 0:
+            stream.clear()
+            heard = await asyncio.to_thread(live.finish)
+        else:
+            if live is not None:
+                live.cancel()
+            heard = await asyncio.to_thread(self._recognise, stream)  # refuses empty audio
         log.info(
             "wyoming: %.1f s of audio transcribed in %.0f ms (%s)",
             seconds,
