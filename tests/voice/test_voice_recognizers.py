@@ -47,3 +47,37 @@ def test_confidence_is_reported(tmp_path: Path) -> None:
     assert result.text
     assert result.confidence <= 0.5
     assert not result.rejected
+
+
+@needs_speech
+def test_a_stream_hears_what_a_whole_decode_hears(tmp_path: Path) -> None:
+    recognizer = PocketsphinxRecognizer()
+    first = synthesise("cancel my alarm", tmp_path)
+    second = synthesise("what time is it", tmp_path)
+    # the first utterance of a recogniser is decoded whole even when streamed
+    with recognizer.stream() as stream:
+        for start in range(0, len(first), 3000):
+            stream.feed(first[start : start + 3000])
+        opening = stream.finish()
+    assert opening.text == "cancel my alarm"
+    whole = recognizer.transcribe(second)
+    with recognizer.stream() as stream:
+        for start in range(0, len(second), 2048):  # odd chunk boundaries are fine
+            stream.feed(second[start : start + 1023])
+            stream.feed(second[start + 1023 : start + 2048])
+        live = stream.finish()
+    assert (live.text, live.rejected) == (whole.text, whole.rejected) == ("what time is it", False)
+    assert abs(live.confidence - whole.confidence) < 0.2
+    with pytest.raises(RecognitionError):
+        stream.feed(second[:100])  # finished
+
+
+def test_a_stream_refuses_odd_audio_and_returns_its_decoders() -> None:
+    recognizer = PocketsphinxRecognizer(min_confidence=None)
+    stream = recognizer.stream()
+    stream.feed(b"\x00\x01\x02")
+    with pytest.raises(RecognitionError):
+        stream.finish()
+    stream.cancel()
+    with pytest.raises(RecognitionError):
+        stream.feed("not bytes")  # type: ignore[arg-type]
