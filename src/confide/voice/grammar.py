@@ -121,6 +121,26 @@ def load_dictionary(path: Path | None = None) -> frozenset[str]:
     return frozenset(words)
 
 
+def write_dictionary(words: Iterable[str], path: Path, source: Path | None = None) -> int:
+    """Write the pronunciations of ``words`` from ``source`` (default: the bundled dictionary).
+
+    A decoder loaded with the grammar's few thousand words instead of all 134,000 takes
+    about 20 MB less memory and starts faster.  Returns the number of entries written.
+    """
+    if source is None:
+        import pocketsphinx
+
+        source = Path(pocketsphinx.get_model_path()) / "en-us" / "cmudict-en-us.dict"
+    wanted = set(words)
+    written = 0
+    with source.open(encoding="utf-8") as lines, path.open("w", encoding="utf-8") as out:
+        for line in lines:
+            if line.split(" ", 1)[0].split("(", 1)[0] in wanted:
+                out.write(line)
+                written += 1
+    return written
+
+
 #: Words of the open vocabulary taken from the bundled language model (most probable first).
 FREE_VOCABULARY = 1500
 

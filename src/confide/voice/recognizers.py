@@ -30,13 +30,13 @@ from typing import Any, Protocol
 from confide.language.loader import Templates
 from confide.language.models import HouseholdLists
 from confide.voice.errors import VoiceError
-from confide.voice.grammar import Grammar, WildcardStrategy, grammar_for
+from confide.voice.grammar import Grammar, WildcardStrategy, grammar_for, write_dictionary
 from confide.voice.jsgf import jsgf_to_fsg
 
 SAMPLE_RATE = 16000
 #: Transcripts whose confidence is below this are rejected (see the module docstring).
 DEFAULT_MIN_CONFIDENCE = -3.5
-_MAX_IDLE = 2  # decoder pairs kept for concurrent utterances
+_MAX_IDLE = 1  # idle decoder pairs kept (a concurrent utterance makes one, freed after)
 
 
 class RecognitionError(VoiceError):
@@ -279,16 +279,25 @@ class PocketsphinxRecognizer:
                     return self._idle.pop()
             # pocketsphinx reads grammars from files only; the file holds templates and
             # household names (never audio or transcripts) and is removed at once.
+            # The dictionaries hold the grammar's words only (a phone loop needs none).
             with tempfile.TemporaryDirectory(prefix="confide-fsg-") as tmp:
-                path = Path(tmp) / "command.fsg"
-                path.write_text(jsgf_to_fsg(grammar.jsgf), encoding="utf-8")
-                decoder = pocketsphinx.Decoder(fsg=str(path), **self._options)
-            phones = None
-            if self.min_confidence is not None:
-                model = Path(pocketsphinx.get_model_path()) / "en-us"
-                phones = pocketsphinx.Decoder(
-                    allphone=str(model / "en-us-phone.lm.bin"), **self._options
+                folder = Path(tmp)
+                (folder / "command.fsg").write_text(jsgf_to_fsg(grammar.jsgf), encoding="utf-8")
+                write_dictionary(grammar.words, folder / "command.dict")
+                decoder = pocketsphinx.Decoder(
+                    fsg=str(folder / "command.fsg"),
+                    dict=str(folder / "command.dict"),
+                    **self._options,
                 )
+                phones = None
+                if self.min_confidence is not None:
+                    model = Path(pocketsphinx.get_model_path()) / "en-us"
+                    (folder / "phones.dict").write_text("a AH\n", encoding="utf-8")
+                    phones = pocketsphinx.Decoder(
+                        allphone=str(model / "en-us-phone.lm.bin"),
+                        dict=str(folder / "phones.dict"),
+                        **self._options,
+                    )
             release_memory()
             with self._lock:
                 if grammar.digest != self._digest:
