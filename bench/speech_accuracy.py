@@ -308,7 +308,22 @@ def _table(rows: Sequence[tuple[str, str, Mapping[str, float]]], label: str) -> 
 
 
 #: Rejection thresholds tried by ``--sweep`` (None: never reject a non-empty transcript).
-SWEEP: tuple[float | None, ...] = (-2.5, -3.0, -3.25, -3.5, -3.75, -4.0, -4.5, -5.0, -6.0, None)
+SWEEP: tuple[float | None, ...] = (
+    -2.5,
+    -3.0,
+    -3.25,
+    -3.5,
+    -3.6,
+    -3.7,
+    -3.8,
+    -3.9,
+    -4.0,
+    -4.25,
+    -4.5,
+    -5.0,
+    -6.0,
+    None,
+)
 
 
 def sweep(results: Sequence[Result]) -> dict[str, dict[str, float]]:

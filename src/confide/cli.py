@@ -7,17 +7,23 @@ problem (and, with ``--json``, an error document on stdout); never a traceback.
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from confide import runtime
 from confide.errors import ConfideError
+
+if TYPE_CHECKING:
+    from confide.voice.tts import SpeechSynthesizer
 
 app = typer.Typer(
     add_completion=False,
@@ -179,6 +185,24 @@ def ask(
         bool, typer.Option("--audio", help="The arguments are WAV files: one voice turn each.")
     ] = False,
     member: Annotated[str | None, typer.Option(help="Who is speaking (default: owner).")] = None,
+    reply_wav: Annotated[
+        Path | None,
+        typer.Option(
+            "--reply-wav",
+            metavar="PATH",
+            help="Write the spoken reply as a WAV file (never stored by Confide).  With "
+            "several --audio files PATH is a directory (created if missing) and each reply "
+            "goes to PATH/<file stem>.reply.wav.",
+        ),
+    ] = None,
+    voice: Annotated[
+        str | None,
+        typer.Option(
+            "--voice",
+            help="The voice of --reply-wav: one the Wyoming server offers (default en-us); "
+            "an unknown name is refused with the list.",
+        ),
+    ] = None,
     home: HomeOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
@@ -191,12 +215,16 @@ def ask(
     from confide.assistant import Assistant
 
     args = words or []
+    replies = _ReplyPlan.check(reply_wav, voice)
     if not audio:
         if not args:
             raise ConfideError("nothing to ask: give TEXT or --audio FILE.wav", code="empty_text")
         with installation(home, db) as inst:
-            outcome = Assistant(inst.vault, inst.household.id).ask(" ".join(args), member=member)
-            emit(outcome.to_dict(), as_json, outcome.reply)
+            assistant = Assistant(inst.vault, inst.household.id)
+            assistant.member(member)  # an unknown member fails before the turn
+            writer = replies.prepare(None) if replies else None
+            outcome = assistant.ask(" ".join(args), member=member)
+            _emit_turn(outcome.to_dict(), outcome.reply, as_json, writer, 0, outcome.reply)
         return
     from confide.voice_turns import decode_files, run_voice_turn
 
@@ -214,11 +242,153 @@ def ask(
     with installation(home, db) as inst:
         assistant = Assistant(inst.vault, inst.household.id)
         assistant.member(member)  # an unknown member fails before any turn
-        for path, wav in zip(paths, decoded, strict=True):
+        writer = replies.prepare(paths) if replies else None
+        for index, (path, wav) in enumerate(zip(paths, decoded, strict=True)):
             outcome = run_voice_turn(assistant, wav, member=member)
             heard = " (not understood)" if outcome.intent is None else ""
             line = f'{path}: heard "{outcome.transcript}"{heard} -> {outcome.reply}'
-            emit({"file": str(path), **outcome.to_dict()}, as_json, line)
+            out = {"file": str(path), **outcome.to_dict()}
+            _emit_turn(out, line, as_json, writer, index, outcome.reply)
+
+
+def _emit_turn(
+    out: dict[str, Any],
+    text: str,
+    as_json: bool,
+    writer: _ReplyWriter | None,
+    index: int,
+    reply: str,
+) -> None:
+    """Speak the reply into its WAV file (if asked), then print the turn.
+
+    The turn is printed even when writing its reply fails (it is stored by then); the
+    error follows it.
+    """
+    written: str | None = None
+    try:
+        written = writer.write(index, reply) if writer else None
+    finally:
+        if written is not None:
+            out["reply_wav"] = written
+        emit(out, as_json, text)
+
+
+class ReplyWavError(ConfideError):
+    """The spoken reply could not be written after the checks passed (exit 1)."""
+
+    code = "reply_wav_failed"
+    bad_input = False
+
+
+def _unwritable(where: Path, why: str) -> ConfideError:
+    return ConfideError(f"--reply-wav {where}: {why}", code="reply_wav_unwritable")
+
+
+@dataclass(frozen=True)
+class _ReplyPlan:
+    """``--reply-wav PATH [--voice NAME]``, checked before anything else runs."""
+
+    path: Path
+    voice: str
+
+    @classmethod
+    def check(cls, path: Path | None, voice: str | None) -> _ReplyPlan | None:
+        if path is None:
+            if voice is not None:
+                raise ConfideError(
+                    "--voice is the voice of --reply-wav: give --reply-wav PATH too",
+                    code="voice_without_reply_wav",
+                )
+            return None
+        from confide.hub.speech import check_voice
+
+        return cls(path, check_voice(voice))
+
+    def prepare(self, inputs: list[Path] | None) -> _ReplyWriter:
+        """Where each reply goes (a file for one turn, else a directory, created here),
+        checked writable, and the synthesiser; raises before any turn runs."""
+        from confide.voice.tts import SpeechSynthesizer
+
+        if inputs is None or len(inputs) == 1:
+            targets = [self.path]
+            if self.path.is_dir():
+                raise _unwritable(self.path, "is a directory (with one turn PATH is the file)")
+            if self.path.exists() and not self.path.is_file():
+                raise _unwritable(self.path, "exists and is not a regular file")
+            if not self.path.parent.is_dir():
+                raise _unwritable(self.path, f"no such directory {self.path.parent}")
+        else:
+            targets = [self.path / f"{p.stem}.reply.wav" for p in inputs]
+            clash = next((t for i, t in enumerate(targets) if t in targets[:i]), None)
+            if clash is not None:
+                raise _unwritable(clash, "two input files have the same name (stem)")
+            if self.path.exists() and not self.path.is_dir():
+                raise _unwritable(self.path, "is not a directory (several turns need one)")
+            try:
+                self.path.mkdir(parents=True, exist_ok=True)
+            except OSError as err:
+                raise _unwritable(self.path, f"cannot create it ({_reason(err)})") from err
+            taken = next((t for t in targets if t.exists() and not t.is_file()), None)
+            if taken is not None:
+                raise _unwritable(taken, "exists and is not a regular file")
+        _probe(targets[0].parent)
+        return _ReplyWriter(targets, SpeechSynthesizer(self.voice))
+
+
+def _reason(err: OSError) -> str:
+    return err.strerror or type(err).__name__
+
+
+def _probe(folder: Path) -> None:
+    """Create and remove an empty file in ``folder``: it is writable (root included)."""
+    try:
+        fd, name = tempfile.mkstemp(dir=folder, prefix=".confide-probe-", suffix=".tmp")
+        os.close(fd)
+        os.unlink(name)
+    except OSError as err:
+        raise _unwritable(folder, f"cannot write there ({_reason(err)})") from err
+
+
+@dataclass(frozen=True)
+class _ReplyWriter:
+    """Speaks replies into their WAV files; the audio goes nowhere else."""
+
+    targets: list[Path]
+    synthesizer: SpeechSynthesizer
+
+    def write(self, index: int, reply: str) -> str | None:
+        """The path the reply of turn ``index`` was written to (``None``: nothing to say)."""
+        from confide.hub.speech import speak_reply
+
+        speech = speak_reply(self.synthesizer, reply)
+        if speech is None:
+            return None
+        target = self.targets[index]
+        _write_atomically(target, speech.to_wav())
+        return str(target)
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    """``data`` into ``target``: a temporary file beside it, fsync, then :func:`os.replace`.
+
+    The file is private to its owner (mode 0600): it holds what the assistant said.
+    """
+    try:
+        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as err:
+        raise ReplyWavError(f"--reply-wav {target}: cannot write ({_reason(err)})") from err
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(name, target)
+    except BaseException as err:
+        with suppress(OSError):
+            os.unlink(name)
+        if isinstance(err, OSError):
+            raise ReplyWavError(f"--reply-wav {target}: cannot write ({_reason(err)})") from err
+        raise
 
 
 @app.command()

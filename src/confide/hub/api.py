@@ -15,14 +15,23 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from confide.assistant import Assistant
 from confide.errors import ConfideError
 from confide.hub.announcements import Announcements
+from confide.hub.speech import (
+    SPEECH_REQUEST,
+    SPEECH_RESPONSES,
+    WAV_TYPE,
+    Voices,
+    check_voice,
+    read_speech_request,
+)
 from confide.hub.turn_requests import TURN_REQUEST, run_turn
 from confide.hub.views import turn_view
 from confide.vault import Device, NotFoundError, Vault, history
@@ -63,6 +72,19 @@ def authenticated_device(
 DeviceDep = Annotated[Device, Depends(authenticated_device)]
 
 
+async def post_speech(request: Request, _dev: DeviceDep) -> Response:
+    """``POST /v1/speech``: the caller's text spoken, as WAV bytes; nothing is kept or logged.
+
+    Synthesis runs in a worker thread; not in the audit log (no one's data is read).
+    """
+    body = await read_speech_request(request)
+    voice = check_voice(body.voice)
+    voices: Voices = request.app.state.voices
+    wav = await run_in_threadpool(voices.wav, body.text, voice)
+    # neither kept here nor by a cache on the way
+    return Response(wav, media_type=WAV_TYPE, headers={"Cache-Control": "no-store"})
+
+
 def create_app(
     vault: Vault,
     household_id: str,
@@ -96,6 +118,7 @@ def create_app(
 
     app = FastAPI(title="Confide", version="1", lifespan=lifespan)
     app.state.assistant = runner
+    app.state.voices = Voices()
 
     @app.exception_handler(ConfideError)
     async def confide_error(_request: Request, err: ConfideError) -> JSONResponse:
@@ -142,6 +165,16 @@ def create_app(
         ] = None,
     ) -> dict[str, Any]:
         return await run_turn(runner, request, device_id=dev.id, member=member)
+
+    app.add_api_route(
+        "/v1/speech",
+        post_speech,
+        methods=["POST"],
+        summary="Speak a text: a WAV file (16-bit mono PCM); nothing is stored",
+        response_class=Response,
+        responses=SPEECH_RESPONSES,
+        openapi_extra=SPEECH_REQUEST,
+    )
 
     @app.get("/v1/history", summary="List turns, newest first")
     def get_history(
