@@ -309,21 +309,9 @@ def _table(rows: Sequence[tuple[str, str, Mapping[str, float]]], label: str) -> 
 
 #: Rejection thresholds tried by ``--sweep`` (None: never reject a non-empty transcript).
 SWEEP: tuple[float | None, ...] = (
-    -2.5,
-    -3.0,
-    -3.25,
-    -3.5,
-    -3.6,
-    -3.7,
-    -3.8,
-    -3.9,
-    -4.0,
-    -4.25,
-    -4.5,
-    -5.0,
-    -6.0,
-    None,
-)
+    -2.5, -2.75, -3.0, -3.1, -3.2, -3.25, -3.3, -3.4, -3.5, -3.6, -3.7, -3.8, -3.9, -4.0,
+    -4.25, -4.5, -5.0, -6.0, None,
+)  # fmt: skip
 
 
 def sweep(results: Sequence[Result]) -> dict[str, dict[str, float]]:

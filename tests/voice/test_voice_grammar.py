@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 pytest.importorskip("pocketsphinx")
@@ -14,6 +16,7 @@ from confide.voice.grammar import (
     grammar_for,
     load_dictionary,
     number_words,
+    write_dictionary,
 )
 from confide.voice.jsgf import jsgf_to_fsg
 
@@ -50,10 +53,32 @@ def test_a_new_contact_rebuilds_the_grammar(templates: Templates) -> None:
     assert "gordon" in compile_jsgf(templates, HouseholdLists(contacts=("gordon",)))
 
 
-def test_unknown_names_are_dropped_not_guessed(templates: Templates) -> None:
-    grammar = compile_grammar(templates, HouseholdLists(members=("alice", "xqzzyv")))
-    assert "xqzzyv" in grammar.missing_words
-    assert "xqzzyv" not in grammar.jsgf
+def test_names_the_dictionary_lacks_get_a_made_pronunciation(templates: Templates) -> None:
+    lists = HouseholdLists(members=("alice", "zephyrine"), shopping_items=("kombucha",))
+    grammar = compile_grammar(templates, lists)
+    assert {"zephyrine", "kombucha"} <= grammar.words
+    assert not {"zephyrine", "kombucha"} & load_dictionary()
+    assert set(grammar.pronunciations) == {"zephyrine", "kombucha"}
+    assert grammar.pronunciations["zephyrine"].startswith("Z ")
+    assert "zephyrine" in grammar.jsgf and "kombucha" in grammar.jsgf
+
+
+def test_names_that_cannot_be_pronounced_are_dropped_and_reported(templates: Templates) -> None:
+    grammar = compile_grammar(templates, HouseholdLists(members=("alice", "r2d2")))
+    assert "r2d2" in grammar.missing_words
+    assert "r2d2" not in grammar.jsgf and "r2d2" not in grammar.pronunciations
+
+
+def test_the_decoder_dictionary_holds_the_made_pronunciations(
+    templates: Templates, tmp_path: Path
+) -> None:
+    grammar = compile_grammar(templates, HouseholdLists(members=("zephyrine",)))
+    path = tmp_path / "command.dict"
+    written = write_dictionary(grammar.words, path, extra=grammar.pronunciations)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == written
+    assert f"zephyrine {grammar.pronunciations['zephyrine']}" in lines
+    assert {line.split(" ", 1)[0].split("(", 1)[0] for line in lines} == set(grammar.words)
 
 
 def test_the_fsg_accepts_template_sentences(templates: Templates) -> None:

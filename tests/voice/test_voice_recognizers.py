@@ -81,3 +81,12 @@ def test_a_stream_refuses_odd_audio_and_returns_its_decoders() -> None:
     stream.cancel()
     with pytest.raises(RecognitionError):
         stream.feed("not bytes")  # type: ignore[arg-type]
+
+
+@needs_speech
+def test_a_shopping_item_the_dictionary_lacks_is_heard(tmp_path: Path) -> None:
+    lists = HouseholdLists(shopping_items=("milk", "kombucha"))
+    recognizer = PocketsphinxRecognizer(lists)
+    recognizer.transcribe(synthesise("what time is it", tmp_path))  # learns the microphone
+    heard = recognizer.transcribe(synthesise("remove kombucha from the shopping list", tmp_path))
+    assert heard.text == "remove kombucha from the shopping list"

@@ -26,10 +26,13 @@ as a finite grammar.  Two strategies, chosen by ``wildcards``:
 ``"exclude"``
     templates with a wildcard are left out (a grammar for the closed intents only).
 
-Every word must be in the pocketsphinx dictionary.  An alternative that contains a word the
-dictionary lacks ("oclock", "msg", "hrs") is *dropped* rather than approximated, so the
-grammar never accepts a sentence the templates do not; the dropped words are reported in
-:attr:`Grammar.missing_words`.
+Every template word must be in the pocketsphinx dictionary.  An alternative that contains a
+word the dictionary lacks ("oclock", "msg", "hrs") is *dropped* rather than approximated, so
+the grammar never accepts a sentence the templates do not; the dropped words are reported in
+:attr:`Grammar.missing_words`.  Household names and shopping items the dictionary lacks
+("Zephyrine", "kombucha") get a pronunciation from espeak-ng's letter-to-sound rules
+(:mod:`confide.voice.pronounce`, :attr:`Grammar.pronunciations`); only a word espeak cannot
+spell in CMU phones is dropped.
 
 :func:`grammar_for` caches compiled grammars by a digest of the templates and the lists, so
 adding a contact gives a new grammar at the next call.
@@ -40,7 +43,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -60,6 +63,7 @@ from hassil.intents import SlotList, WildcardSlotList
 
 from confide.language.loader import Templates, load_templates
 from confide.language.models import HouseholdLists
+from confide.voice.pronounce import pronounce
 
 WildcardStrategy = Literal["free", "exclude"]
 
@@ -121,11 +125,17 @@ def load_dictionary(path: Path | None = None) -> frozenset[str]:
     return frozenset(words)
 
 
-def write_dictionary(words: Iterable[str], path: Path, source: Path | None = None) -> int:
+def write_dictionary(
+    words: Iterable[str],
+    path: Path,
+    source: Path | None = None,
+    extra: Mapping[str, str] | None = None,
+) -> int:
     """Write the pronunciations of ``words`` from ``source`` (default: the bundled dictionary).
 
     A decoder loaded with the grammar's few thousand words instead of all 134,000 takes
-    about 20 MB less memory and starts faster.  Returns the number of entries written.
+    about 20 MB less memory and starts faster.  ``extra`` adds made pronunciations (word ->
+    phones) for words ``source`` lacks.  Returns the number of entries written.
     """
     if source is None:
         import pocketsphinx
@@ -137,6 +147,10 @@ def write_dictionary(words: Iterable[str], path: Path, source: Path | None = Non
         for line in lines:
             if line.split(" ", 1)[0].split("(", 1)[0] in wanted:
                 out.write(line)
+                written += 1
+        for word, phones in sorted((extra or {}).items()):
+            if word in wanted:
+                out.write(f"{word} {phones}\n")
                 written += 1
     return written
 
@@ -175,6 +189,8 @@ class Grammar:
     digest: str
     words: frozenset[str]
     missing_words: frozenset[str] = frozenset()
+    #: Pronunciations made for household names and items the dictionary lacks (CMU phones).
+    pronunciations: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
 
 
 def _rule_name(*parts: str) -> str:
@@ -231,11 +247,21 @@ class _Compiler:
         self.words: set[str] = set()
         self.missing: set[str] = set()
         self.uses_free = False
+        self.made: dict[str, str] = {}  # word -> phones, for household words not in the dictionary
 
     # -- words ----------------------------------------------------------------------------
+    def household_text(self, text: str) -> str | None:
+        """A household name or item: words the dictionary lacks get a made pronunciation."""
+        for word in _WORD_RE.findall(text.lower().replace("’", "'")):
+            if word not in self.dictionary and word not in self.made:
+                phones = pronounce(word)
+                if phones is not None:
+                    self.made[word] = phones
+        return self.text(text)
+
     def text(self, text: str) -> str | None:
         words = _WORD_RE.findall(text.lower().replace("’", "'"))
-        absent = [w for w in words if w not in self.dictionary]
+        absent = [w for w in words if w not in self.dictionary and w not in self.made]
         if absent:
             self.missing.update(absent)
             return None
@@ -302,11 +328,13 @@ class _Compiler:
     def list_ref(self, name: str, scope: _Scope) -> str | None:
         if name == "recipient":
             people = (*self.lists.members, *self.lists.contacts)
-            return self.define("list_recipient", lambda: self.alternative(map(self.text, people)))
+            return self.define(
+                "list_recipient", lambda: self.alternative(map(self.household_text, people))
+            )
         if name == "shopping_item":
             items = self.lists.shopping_items
             return self.define(
-                "list_shopping_item", lambda: self.alternative(map(self.text, items))
+                "list_shopping_item", lambda: self.alternative(map(self.household_text, items))
             )
         local = name in scope.lists
         slot_list = scope.lists[name] if local else self.templates.intents.slot_lists[name]
@@ -413,6 +441,7 @@ def compile_grammar(
         digest=hashlib.sha256(jsgf.encode()).hexdigest(),
         words=frozenset(compiler.words),
         missing_words=frozenset(compiler.missing),
+        pronunciations=dict(compiler.made),
     )
 
 

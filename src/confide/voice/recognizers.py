@@ -283,7 +283,9 @@ class PocketsphinxRecognizer:
             with tempfile.TemporaryDirectory(prefix="confide-fsg-") as tmp:
                 folder = Path(tmp)
                 (folder / "command.fsg").write_text(jsgf_to_fsg(grammar.jsgf), encoding="utf-8")
-                write_dictionary(grammar.words, folder / "command.dict")
+                write_dictionary(
+                    grammar.words, folder / "command.dict", extra=grammar.pronunciations
+                )
                 decoder = pocketsphinx.Decoder(
                     fsg=str(folder / "command.fsg"),
                     dict=str(folder / "command.dict"),
