@@ -308,9 +308,9 @@ def _table(rows: Sequence[tuple[str, str, Mapping[str, float]]], label: str) -> 
 
 
 #: Rejection thresholds tried by ``--sweep`` (None: never reject a non-empty transcript).
+#: Rejection thresholds re-judged by ``--sweep`` (probabilities of the confidence model).
 SWEEP: tuple[float | None, ...] = (
-    -2.5, -2.75, -3.0, -3.1, -3.2, -3.25, -3.3, -3.4, -3.5, -3.6, -3.7, -3.8, -3.9, -4.0,
-    -4.25, -4.5, -5.0, -6.0, None,
+    0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.88, 0.9, 0.92, 0.95, 0.97, None,
 )  # fmt: skip
 
 

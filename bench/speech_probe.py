@@ -58,7 +58,7 @@ def main() -> None:
     parser.add_argument("--wildcards", default="exclude", choices=["exclude", "free"])
     args = parser.parse_args()
     recognizer = PocketsphinxRecognizer(
-        HouseholdLists(members=("alice", "bob")), wildcards=args.wildcards, min_confidence=-3.5
+        HouseholdLists(members=("alice", "bob")), wildcards=args.wildcards
     )
     recognizer.transcribe(b"\x00\x00" * 1600)  # build the grammar outside the timing
     rows = []

@@ -208,12 +208,12 @@ def test_word_error_rate() -> None:
 
 def test_summary_and_sweep(recognizer: Recognizer) -> None:
     results = [
-        score_utterance(TIMER, "v", Transcript(TIMER.text, -3.0, False), recognizer, 0.1, 2.0),
+        score_utterance(TIMER, "v", Transcript(TIMER.text, 0.9, False), recognizer, 0.1, 2.0),
         score_utterance(
-            TIMER, "v", Transcript("set a pasta timer for seven minutes", -4.0, True), recognizer
+            TIMER, "v", Transcript("set a pasta timer for seven minutes", 0.4, True), recognizer
         ),
-        score_utterance(WEATHER, "v", Transcript("what time is it", -5.0, True), recognizer),
-        score_utterance(WEATHER, "v", Transcript("what time is it", -3.2, False), recognizer),
+        score_utterance(WEATHER, "v", Transcript("what time is it", 0.1, True), recognizer),
+        score_utterance(WEATHER, "v", Transcript("what time is it", 0.85, False), recognizer),
     ]
     summary = summarise(results)
     assert summary["n"] == 4
@@ -226,12 +226,12 @@ def test_summary_and_sweep(recognizer: Recognizer) -> None:
     rates = sweep(results)
     # never rejecting: the second timer becomes a wrong action, both weathers too
     assert rates["None"]["wrong_action_pct"] == 75.0
-    # at -3.0 only the right timer (-3.0, not under the threshold) is acted on
-    assert rates["-3.0"] == {
+    # at 0.9 only the right timer (0.9, not under the threshold) is acted on
+    assert rates["0.9"] == {
         "understood_pct": 75.0,
         "wrong_action_pct": 0.0,
         "not_understood_pct": 25.0,
     }
-    # at -2.5 nothing is acted on: both timers are not understood
-    assert rates["-2.5"]["not_understood_pct"] == 50.0
-    assert rates["-2.5"]["wrong_action_pct"] == 0.0
+    # at 0.95 nothing is acted on: both timers are not understood
+    assert rates["0.95"]["not_understood_pct"] == 50.0
+    assert rates["0.95"]["wrong_action_pct"] == 0.0

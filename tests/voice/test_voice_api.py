@@ -74,7 +74,7 @@ def api(tmp_path: Path) -> Iterator[Api]:
 @pytest.fixture(scope="module")
 def spoken(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     folder = tmp_path_factory.mktemp("speech")
-    texts = ("what time is it", "set a timer for ten minutes")
+    texts = ("what time is it", "remove milk from the shopping list")
     return {text: synthesise_wav(text, folder, wpm=WPM) for text in texts}
 
 
@@ -85,18 +85,23 @@ def post_audio(api: Api, body: bytes, kind: str = "audio/wav", **params: str) ->
 @needs_speech
 @pytest.mark.parametrize("kind", ["audio/wav", "audio/x-wav", "audio/wave; charset=binary"])
 def test_audio_turn(api: Api, spoken: dict[str, bytes], kind: str) -> None:
-    made = post_audio(api, spoken["set a timer for ten minutes"], kind, member="Bob")
+    added = api.client.post("/v1/turns", json={"text": "add milk to the list", "member": "Bob"})
+    assert added.status_code == 201, added.text
+    made = post_audio(api, spoken["remove milk from the shopping list"], kind, member="Bob")
     assert made.status_code == 201, made.text
     body = made.json()
-    assert body["intent"] == "timer.set"
-    assert body["slots"]["duration_s"] == 600
+    assert body["intent"] == "shopping.remove"
+    assert body["slots"] == {"item": "milk"}
     assert body["member"] == "Bob"
     assert body["speech"]["engine"] == "pocketsphinx"
     assert body["speech"]["rejected"] is False
     assert list(body["timings_ms"]) == ["decode", "transcribe", "understand", "act", "store"]
-    assert [k["kind"] for k in body["actions"]] == ["timer"]
+    assert [k["kind"] for k in body["actions"]] == ["shopping_item"]
     listed = api.client.get("/v1/history", params={"member": "Bob"}).json()
-    assert [(t["turn_id"], t["source"]) for t in listed] == [(body["turn_id"], "voice")]
+    assert [(t["turn_id"], t["source"]) for t in listed][:2] == [
+        (body["turn_id"], "voice"),
+        (added.json()["turn_id"], "text"),
+    ]
     found = lineage(api.vault, api.household_id, body["turn_id"])
     assert found.turn.device_id is not None
     assert "audio" not in {a.kind for a in found.artifacts}  # Bob keeps no audio

@@ -30,7 +30,10 @@ def home(tmp_path: Path) -> Path:
 def wavs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("wavs")
     out = {}
-    for name, text in (("time", "what time is it"), ("timer", "set a timer for ten minutes")):
+    for name, text in (
+        ("time", "what time is it"),
+        ("remove", "remove milk from the shopping list"),
+    ):
         out[name] = folder / f"{name}.wav"
         out[name].write_bytes(synthesise_wav(text, folder, wpm=WPM))
     out["float"] = folder / "float.wav"
@@ -61,12 +64,16 @@ def turn_count(capsys: pytest.CaptureFixture[str], home: Path) -> int:
 def test_two_files_give_two_json_lines(
     home: Path, wavs: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
+    code, _, err = run(
+        capsys, "ask", "add milk to the list", "--member", "Bob", "--home", str(home)
+    )
+    assert code == 0, err
     code, out, err = run(
         capsys,
         "ask",
         "--audio",
         str(wavs["time"]),
-        str(wavs["timer"]),
+        str(wavs["remove"]),
         "--member",
         "Bob",
         "--home",
@@ -75,9 +82,9 @@ def test_two_files_give_two_json_lines(
     )
     assert code == 0, err
     lines = [json.loads(line) for line in out.splitlines()]
-    assert [line["intent"] for line in lines] == ["time.get", "timer.set"]
-    assert lines[1]["slots"]["duration_s"] == 600
-    assert [line["file"] for line in lines] == [str(wavs["time"]), str(wavs["timer"])]
+    assert [line["intent"] for line in lines] == ["time.get", "shopping.remove"]
+    assert lines[1]["slots"] == {"item": "milk"}
+    assert [line["file"] for line in lines] == [str(wavs["time"]), str(wavs["remove"])]
     for line in lines:
         for key in ("turn_id", "transcript", "intent", "slots", "reply", "actions", "stored"):
             assert key in line
@@ -86,7 +93,7 @@ def test_two_files_give_two_json_lines(
         assert set(line["speech"]) == {"engine", "confidence", "rejected"}
         assert "audio" not in {s["kind"] for s in line["stored"]}  # Bob keeps no audio
     code, out, _ = run(capsys, "history", "--home", str(home), "--json")
-    assert [t["source"] for t in json.loads(out)] == ["voice", "voice"]
+    assert [t["source"] for t in json.loads(out)] == ["voice", "voice", "text"]
     # without --json: one human line per file with what was heard and the reply
     code, out, _ = run(capsys, "ask", "--audio", str(wavs["time"]), "--home", str(home))
     assert code == 0

@@ -42,11 +42,16 @@ def test_spoken_commands_are_transcribed(tmp_path: Path) -> None:
 
 @needs_speech
 def test_confidence_is_reported(tmp_path: Path) -> None:
-    recognizer = PocketsphinxRecognizer(min_confidence=-1e9)
+    recognizer = PocketsphinxRecognizer(min_confidence=-1.0)  # scored, never rejected
     result = recognizer.transcribe(synthesise("what time is it", tmp_path))
     assert result.text
-    assert result.confidence <= 0.5
+    assert 0.0 <= result.confidence <= 1.0
+    assert result.features is not None and len(result.features) == 7
     assert not result.rejected
+    noise = recognizer.transcribe(
+        synthesise("the quick brown fox jumps over the lazy dog", tmp_path)
+    )
+    assert noise.confidence < result.confidence  # out of grammar scores lower
 
 
 @needs_speech

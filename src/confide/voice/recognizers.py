@@ -7,10 +7,11 @@ directory they have) by implementing :class:`SpeechRecognizer`.
 :class:`PocketsphinxRecognizer` decodes with a finite-state grammar compiled from the
 templates and household lists (:mod:`confide.voice.grammar`); a new contact rebuilds the
 grammar at the next call.  A grammar always answers with *some* in-grammar sentence, so the
-transcript carries a rejection signal: ``confidence`` is the acoustic log-likelihood ratio
-per frame between the grammar's best path and a free phone loop over the same audio (the
-phone loop is the best any sentence could do).  Speech that is not a command scores far
-below a command; :attr:`Transcript.rejected` is set under ``min_confidence``.
+transcript carries a rejection signal: ``confidence`` is the probability that it is right,
+from a small model over the acoustic log-likelihood ratios between the grammar's best path
+and a free phone loop over the same audio (:mod:`confide.voice.confidence`).
+:attr:`Transcript.rejected` is set under ``min_confidence`` (default: the model's cut;
+``None`` skips the phone loop and accepts whatever the grammar heard).
 
 Nothing here logs or keeps the audio or the text.
 """
@@ -29,13 +30,12 @@ from typing import Any, Protocol
 
 from confide.language.loader import Templates
 from confide.language.models import HouseholdLists
+from confide.voice.confidence import DEFAULT_MODEL, ConfidenceModel, features
 from confide.voice.errors import VoiceError
 from confide.voice.grammar import Grammar, WildcardStrategy, grammar_for, write_dictionary
 from confide.voice.jsgf import jsgf_to_fsg
 
 SAMPLE_RATE = 16000
-#: Transcripts whose confidence is below this are rejected (see the module docstring).
-DEFAULT_MIN_CONFIDENCE = -3.5
 _MAX_IDLE = 1  # idle decoder pairs kept (a concurrent utterance makes one, freed after)
 
 
@@ -58,6 +58,8 @@ class Transcript:
     rejected: bool
     seconds: float = 0.0  # decoding time
     engine: str = ""
+    #: The evidence ``confidence`` was computed from (:data:`confide.voice.confidence.FEATURES`).
+    features: tuple[float, ...] | None = None
 
 
 class SpeechRecognizer(Protocol):
@@ -130,26 +132,27 @@ class _Decoders:
         if self.phones is not None:
             self.phones.process_raw(samples, full_utt=whole)
 
-    def finish(self) -> tuple[str, float, float, int]:
-        """(text, grammar score, phone-loop score, frames) of the utterance just fed."""
+    def finish(self) -> tuple[str, tuple[float, ...] | None]:
+        """The text of the utterance just fed and its confidence features (None: no phone loop)."""
         self.grammar.end_utt()
-        text, ascore, frames = _result(self.grammar)
-        phone_score = 0.0
+        hyp = self.grammar.hyp()
         if self.phones is not None:
             self.phones.end_utt()
-            phone_score = _result(self.phones)[1]
-        return text, ascore, phone_score, frames
+        if hyp is None:
+            return "", None
+        text = str(hyp.hypstr)
+        if self.phones is None:
+            return text, None
+        words = [
+            (str(s.word), s.start_frame, s.end_frame, _log(s.ascore)) for s in self.grammar.seg()
+        ]
+        phones = [(s.start_frame, s.end_frame, _log(s.ascore)) for s in self.phones.seg()]
+        return text, features(words, phones, int(self.grammar.n_frames()))
 
 
-def _result(dec: Any) -> tuple[str, float, int]:
-    """(text, acoustic log-likelihood, frames) of a decoder's last utterance."""
-    hyp = dec.hyp()
-    frames = int(dec.n_frames())
-    if hyp is None:
-        return "", 0.0, frames
-    # the Python API gives each segment's acoustic score as a probability (exp of the log)
-    ascore = sum(math.log(max(float(seg.ascore), 1e-300)) for seg in dec.seg())
-    return str(hyp.hypstr), ascore, frames
+def _log(probability: object) -> float:
+    """The Python API gives a segment's acoustic score as a probability (exp of the log)."""
+    return math.log(max(float(probability), 1e-300))  # type: ignore[arg-type]
 
 
 class RecognitionStream:
@@ -227,8 +230,8 @@ class RecognitionStream:
 class PocketsphinxRecognizer:
     """pocketsphinx with the grammar of the templates and the household lists.
 
-    ``min_confidence`` is the rejection threshold on :attr:`Transcript.confidence`
-    (log-likelihood ratio per frame, ≤ 0); ``None`` disables the phone-loop pass.
+    ``min_confidence`` is the rejection threshold on :attr:`Transcript.confidence` (a
+    probability from ``confidence_model``); ``None`` disables the phone-loop pass.
     Utterances can be decoded whole (:meth:`transcribe`) or as they arrive
     (:meth:`stream`); concurrent utterances each get a decoder pair of their own.
     """
@@ -239,13 +242,15 @@ class PocketsphinxRecognizer:
         templates: Templates | None = None,
         *,
         wildcards: WildcardStrategy = "exclude",
-        min_confidence: float | None = DEFAULT_MIN_CONFIDENCE,
+        min_confidence: float | None = DEFAULT_MODEL.cut,
         decoder_options: dict[str, object] | None = None,
+        confidence_model: ConfidenceModel = DEFAULT_MODEL,
     ) -> None:
         self._lists = lists or HouseholdLists()
         self._templates = templates
         self._wildcards: WildcardStrategy = wildcards
         self.min_confidence = min_confidence
+        self.confidence_model = confidence_model
         self._options = {"logfn": "/dev/null", **(decoder_options or {})}
         self._lock = threading.Lock()  # guards the pool and the grammar switch
         self._build_lock = threading.Lock()  # one grammar build at a time
@@ -315,12 +320,10 @@ class PocketsphinxRecognizer:
             if decoders.digest == self._digest and len(self._idle) < _MAX_IDLE:
                 self._idle.append(decoders)
 
-    def _judge(
-        self, text: str, ascore: float, phone_score: float, frames: int, *, seconds: float
-    ) -> Transcript:
+    def _judge(self, text: str, values: tuple[float, ...] | None, *, seconds: float) -> Transcript:
         confidence = 0.0
-        if text and self.min_confidence is not None and frames:
-            confidence = (ascore - phone_score) / frames  # natural log per frame
+        if text and values is not None:
+            confidence = self.confidence_model.probability(values)
         threshold = self.min_confidence
         rejected = not text or (threshold is not None and confidence < threshold)
         return Transcript(
@@ -329,6 +332,7 @@ class PocketsphinxRecognizer:
             rejected=rejected,
             seconds=seconds,
             engine="pocketsphinx",
+            features=values,
         )
 
     def transcribe(

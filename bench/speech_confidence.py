@@ -1,0 +1,126 @@
+"""Fit the speech confidence model on a development set, never on the benchmark corpus.
+
+The development set is the text recogniser's own paraphrases, ``tests/language/phrasings.yaml``
+(its phrasings and out-of-scope sentences), read aloud by every voice of
+``bench/speech_corpus.py``.  The meaning each sentence should have is what the text
+recogniser makes of the written sentence at the corpus's ``NOW`` with its ``LISTS`` (so
+sentences naming people the corpus household lacks are out of scope here).  Every utterance
+is decoded once with nothing rejected; each transcript that would be acted on (its text has
+an intent) is a training example — right (intent and every slot as meant) or wrong — with
+the :data:`confide.voice.confidence.FEATURES` the recogniser measured.  A logistic regression
+(standardised features, L2, gradient descent; no dependencies) is fitted, and its cut is the
+lowest probability at which at most ``--max-wrong`` percent of all development utterances
+would be wrong actions.  The script prints the model as Python for
+``confide/voice/confidence.py`` and the trade-off table; ``speech_accuracy.py`` then measures
+the shipped model on held-out sentences.
+
+Usage (espeak-ng and sox needed; a few minutes on 2 cores)::
+
+    .venv/bin/python bench/speech_confidence.py [--voices N] [--max-wrong 1.0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import statistics
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from confide.language import Recognizer
+from confide.voice.confidence import FEATURES, ConfidenceModel
+from confide.voice.recognizers import PocketsphinxRecognizer
+from speech_accuracy import run_engine
+from speech_corpus import LISTS, NOW, VOICES, Sentence, synthesise_all
+
+PHRASINGS = Path(__file__).resolve().parent.parent / "tests" / "language" / "phrasings.yaml"
+
+
+def development_sentences(path: Path = PHRASINGS) -> list[Sentence]:
+    """Every speakable sentence of the phrasings file with the meaning of its written text."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    texts = [p["text"] for p in data["phrasings"]] + list(data.get("out_of_scope", []))
+    recognizer = Recognizer()
+    sentences = []
+    for text in texts:
+        spoken = text.strip()
+        if not any(c.isalpha() for c in spoken):
+            continue  # punctuation only: nothing to say
+        meaning = recognizer.recognize(spoken, LISTS, NOW)
+        sentences.append(Sentence(spoken, meaning.intent, dict(meaning.slots)))
+    return sentences
+
+
+def fit(
+    rows: Sequence[Sequence[float]], labels: Sequence[int], steps: int = 3000, l2: float = 1e-3
+) -> ConfidenceModel:
+    """Logistic regression on standardised ``rows`` (the cut is set later)."""
+    columns = list(zip(*rows, strict=True))
+    means = tuple(statistics.fmean(c) for c in columns)
+    scales = tuple(max(statistics.pstdev(c), 1e-9) for c in columns)
+    z = [[(v - m) / s for v, m, s in zip(row, means, scales, strict=True)] for row in rows]
+    weights, bias = [0.0] * len(means), 0.0
+    for _ in range(steps):
+        grad, grad_bias = [0.0] * len(weights), 0.0
+        for xs, y in zip(z, labels, strict=True):
+            t = bias + sum(w * x for w, x in zip(weights, xs, strict=True))
+            error = 1 / (1 + math.exp(-max(-60.0, min(60.0, t)))) - y
+            grad_bias += error
+            for j, x in enumerate(xs):
+                grad[j] += error * x
+        weights = [w - 0.1 * (g / len(z) + l2 * w) for w, g in zip(weights, grad, strict=True)]
+        bias -= 0.1 * grad_bias / len(z)
+    return ConfidenceModel(means, scales, tuple(weights), bias, cut=0.5)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--voices", type=int, default=len(VOICES))
+    parser.add_argument("--max-wrong", type=float, default=1.0, help="percent of utterances")
+    args = parser.parse_args(argv)
+    sentences = development_sentences()
+    voices = VOICES[: args.voices]
+    utterances = synthesise_all(sentences, voices)
+    total = len(utterances)
+    print(
+        f"# development set: {len(sentences)} sentences "
+        f"({sum(s.in_scope for s in sentences)} commands) x {len(voices)} voices = {total}"
+    )
+    engine = PocketsphinxRecognizer(min_confidence=-1.0)  # scored, never rejected
+    results = run_engine(engine, utterances, Recognizer())
+    acted = [r for r in results if r.heard_text.intent is not None and r.transcript.features]
+    rows = [r.transcript.features or () for r in acted]
+    labels = [
+        int(
+            r.heard_text.intent == r.sentence.intent
+            and dict(r.heard_text.slots) == r.sentence.slots
+        )
+        for r in acted
+    ]
+    model = fit(rows, labels)
+    scored = sorted(zip((model.probability(row) for row in rows), labels, strict=True))
+    print(f"{'cut':>6} {'acted right %':>14} {'wrong actions %':>16}")
+    cut = 1.0
+    for index, (probability, _) in enumerate(scored):
+        right = sum(label for _, label in scored[index:])
+        wrong = len(scored) - index - right
+        if index % max(1, len(scored) // 20) == 0:
+            print(f"{probability:6.3f} {100 * right / total:14.1f} {100 * wrong / total:16.2f}")
+        if 100 * wrong / total <= args.max_wrong:
+            cut = min(cut, probability)
+            break
+    print(f"# lowest cut with wrong actions <= {args.max_wrong} % of utterances: {cut:.4f}")
+    print("DEFAULT_MODEL = ConfidenceModel(")
+    for name, values in (("means", model.means), ("scales", model.scales)):
+        print(f"    {name}=({', '.join(f'{v:.6g}' for v in values)}),")
+    print(f"    weights=({', '.join(f'{v:.6g}' for v in model.weights)}),")
+    print(f"    bias={model.bias:.6g},\n    cut={cut:.4f},\n)  # features: {', '.join(FEATURES)}")
+
+
+if __name__ == "__main__":
+    main()
