@@ -4,26 +4,17 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
+from apiserver import free_port, serving
 from confide import runtime
-from confide.hub import create_app
 from confide.vault import Vault
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -31,21 +22,8 @@ def api(tmp_path: Path):
     """The API served by a real uvicorn server on 127.0.0.1, in a thread."""
     vault = Vault.open(tmp_path / "home")
     household, token = runtime.create_demo(vault)
-    app = create_app(vault, household.id, tick_seconds=None)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "API server did not start"
-        time.sleep(0.02)
-    base = f"http://127.0.0.1:{server.config.port}"
-    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as client:
+    with serving(vault, household.id, token) as client:
         yield client
-    server.should_exit = True
-    thread.join(10)
     vault.close()
 
 

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import socket
-import threading
-import time
 import wave
 from array import array
 from collections.abc import Iterator
@@ -21,22 +18,15 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 pytest.importorskip("espeakng_loader")
 
+from apiserver import serving
 from confide import runtime
-from confide.hub import create_app
 from confide.vault import Vault
 from confide.voice.tts import MAX_TEXT_CHARS
 
 SECRET = "the spare key is under the blue flowerpot"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -57,22 +47,8 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     home = tmp_path_factory.mktemp("speech") / "home"
     vault = Vault.open(home)
     household, token = runtime.create_demo(vault)
-    app = create_app(vault, household.id, tick_seconds=None)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "API server did not start"
-        time.sleep(0.02)
-    base = f"http://127.0.0.1:{server.config.port}"
-    headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+    with serving(vault, household.id, token, timeout=30) as client:
         yield Api(client, home)
-    server.should_exit = True
-    thread.join(10)
     vault.close()
 
 

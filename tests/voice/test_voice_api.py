@@ -5,7 +5,6 @@ Bad audio and oversized or mistyped bodies get 4xx JSON errors and store nothing
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -14,25 +13,18 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 pytest.importorskip("pocketsphinx")
 
 from voice_wavgen import chunk, fmt_body, pcm, riff, sine, wav
 
+from apiserver import serving
 from confide import runtime
-from confide.hub import create_app
 from confide.vault import Vault, lineage
 from confide.voice_turns import MAX_WAV_BYTES
 from speechgen import needs_speech, synthesise_wav
 
 WPM = 120
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -52,22 +44,8 @@ def api(tmp_path: Path) -> Iterator[Api]:
     """The API served by a real uvicorn server on 127.0.0.1, in a thread."""
     vault = Vault.open(tmp_path / "home")
     household, token = runtime.create_demo(vault)
-    app = create_app(vault, household.id, tick_seconds=None)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "API server did not start"
-        time.sleep(0.02)
-    base = f"http://127.0.0.1:{server.config.port}"
-    headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
+    with serving(vault, household.id, token, timeout=60) as client:
         yield Api(client, vault, household.id)
-    server.should_exit = True
-    thread.join(10)
     vault.close()
 
 

@@ -13,13 +13,8 @@ from pathlib import Path
 from wyoming.asr import Transcript
 from wyoming_support import connect
 
+from apiserver import free_port
 from confide.vault import Vault, history
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_for_port(port: int, proc: subprocess.Popen[bytes], seconds: float = 60) -> None:

@@ -26,15 +26,14 @@ names to files); a name is tried as a voice (``en-us``, ``en+f3``), then as a la
 from __future__ import annotations
 
 import ctypes
-import io
 import re
 import sys
 import threading
-import wave
 from array import array
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+from confide.voice.audio import Audio
 from confide.voice.errors import VoiceError
 
 __all__ = ["MAX_TEXT_CHARS", "Speech", "SpeechSynthesizer", "SynthesisError"]
@@ -103,32 +102,12 @@ class SynthesisError(VoiceError):
 
 
 @dataclass(frozen=True)
-class Speech:
-    """Mono signed 16-bit little-endian PCM at ``rate`` Hz, as eSpeak NG produced it."""
+class Speech(Audio):
+    """Mono signed 16-bit little-endian PCM at ``rate`` Hz, as eSpeak NG produced it.
 
-    samples: bytes = field(repr=False)
-    rate: int
-
-    def __post_init__(self) -> None:
-        if len(self.samples) % 2:
-            raise ValueError("16-bit samples need an even number of bytes")
-        if self.rate <= 0:
-            raise ValueError("the sample rate must be positive")
-
-    @property
-    def duration_s(self) -> float:
-        """The length in seconds."""
-        return len(self.samples) / (2 * self.rate)
-
-    def to_wav(self) -> bytes:
-        """The speech as a canonical 16-bit mono WAV file (built in memory)."""
-        out = io.BytesIO()
-        with wave.open(out, "wb") as writer:
-            writer.setnchannels(1)
-            writer.setsampwidth(2)
-            writer.setframerate(self.rate)
-            writer.writeframes(self.samples)
-        return out.getvalue()
+    The same checks, duration and WAV form as :class:`~confide.voice.audio.Audio`; only
+    the rate differs (the synthesiser's, not 16 kHz).
+    """
 
 
 class _Engine:
