@@ -74,7 +74,7 @@ def test_the_decoder_dictionary_holds_the_made_pronunciations(
 ) -> None:
     grammar = compile_grammar(templates, HouseholdLists(members=("zephyrine",)))
     path = tmp_path / "command.dict"
-    written = write_dictionary(grammar.words, path, extra=grammar.pronunciations)
+    written, _ = write_dictionary(grammar.words, path, extra=grammar.pronunciations)
     lines = path.read_text(encoding="utf-8").splitlines()
     assert len(lines) == written
     assert f"zephyrine {grammar.pronunciations['zephyrine']}" in lines
@@ -111,3 +111,17 @@ def test_the_fsg_accepts_template_sentences(templates: Templates) -> None:
 )
 def test_number_words(number: int, words: str) -> None:
     assert number_words(number) == words
+
+
+def test_household_words_never_go_into_the_dictionary_file(
+    templates: Templates, tmp_path: Path
+) -> None:
+    grammar = compile_grammar(templates, HouseholdLists(members=("zephyrine", "bob")))
+    path = tmp_path / "command.dict"
+    _, private = write_dictionary(
+        grammar.words, path, extra=grammar.pronunciations, private=grammar.household_words
+    )
+    text = path.read_text(encoding="utf-8")
+    assert "zephyrine" not in text and "\nbob " not in text and not text.startswith("bob ")
+    assert dict(private)["zephyrine"] == grammar.pronunciations["zephyrine"]
+    assert dict(private)["bob"]  # from the bundled dictionary

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -95,3 +96,32 @@ def test_a_shopping_item_the_dictionary_lacks_is_heard(tmp_path: Path) -> None:
     recognizer.transcribe(synthesise("what time is it", tmp_path))  # learns the microphone
     heard = recognizer.transcribe(synthesise("remove kombucha from the shopping list", tmp_path))
     assert heard.text == "remove kombucha from the shopping list"
+
+
+@needs_speech
+def test_no_household_name_or_item_is_written_to_a_file(tmp_path: Path) -> None:
+    written: list[str] = []
+    recording = [True]  # an audit hook cannot be removed: it stops recording at the end
+
+    def watch(event: str, args: tuple[object, ...]) -> None:
+        if not recording[0]:
+            return
+        if event == "open" and isinstance(args[1], str) and set(args[1]) & set("wax+"):
+            written.append(str(args[0]))
+
+    lists = HouseholdLists(members=("zephyrine",), shopping_items=("kombucha",))
+    sys.addaudithook(watch)
+    recognizer = PocketsphinxRecognizer(lists)
+    heard = recognizer.transcribe(synthesise("remove kombucha from the shopping list", tmp_path))
+    assert heard.text == "remove kombucha from the shopping list"
+    recording[0] = False
+    made = [Path(p) for p in written if "confide-" in p]
+    assert made  # the dictionary file, written and removed
+    assert all(not p.exists() for p in made)
+    # what was written held neither word: checked on the same writer, kept this time
+    from confide.voice.grammar import write_dictionary
+
+    grammar = recognizer.grammar()
+    path = tmp_path / "probe.dict"
+    write_dictionary(grammar.words, path, private=grammar.household_words)
+    assert b"kombucha" not in path.read_bytes() and b"zephyrine" not in path.read_bytes()

@@ -130,29 +130,41 @@ def write_dictionary(
     path: Path,
     source: Path | None = None,
     extra: Mapping[str, str] | None = None,
-) -> int:
+    private: Iterable[str] = (),
+) -> tuple[int, list[tuple[str, str]]]:
     """Write the pronunciations of ``words`` from ``source`` (default: the bundled dictionary).
 
     A decoder loaded with the grammar's few thousand words instead of all 134,000 takes
     about 20 MB less memory and starts faster.  ``extra`` adds made pronunciations (word ->
-    phones) for words ``source`` lacks.  Returns the number of entries written.
+    phones) for words ``source`` lacks.  ``private`` words (household names and items: they
+    never go into a file) are not written.  Returns the number of entries written and the
+    ``(word, phones)`` entries of the private words, to add to a loaded dictionary.
     """
     if source is None:
         import pocketsphinx
 
         source = Path(pocketsphinx.get_model_path()) / "en-us" / "cmudict-en-us.dict"
-    wanted = set(words)
+    hidden = set(private)
+    wanted = set(words) - hidden
+    held: dict[str, str] = {}
     written = 0
     with source.open(encoding="utf-8") as lines, path.open("w", encoding="utf-8") as out:
         for line in lines:
-            if line.split(" ", 1)[0].split("(", 1)[0] in wanted:
+            head, _, phones = line.partition(" ")
+            word = head.split("(", 1)[0]
+            if word in hidden:
+                if word not in held:
+                    held[word] = phones.strip()
+            elif word in wanted:
                 out.write(line)
                 written += 1
         for word, phones in sorted((extra or {}).items()):
-            if word in wanted:
+            if word in hidden:
+                held[word] = phones
+            elif word in wanted:
                 out.write(f"{word} {phones}\n")
                 written += 1
-    return written
+    return written, sorted(held.items())
 
 
 #: Words of the open vocabulary taken from the bundled language model (most probable first).
@@ -191,6 +203,8 @@ class Grammar:
     missing_words: frozenset[str] = frozenset()
     #: Pronunciations made for household names and items the dictionary lacks (CMU phones).
     pronunciations: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
+    #: The words of the household's names and items (never written to a file).
+    household_words: frozenset[str] = frozenset()
 
 
 def _rule_name(*parts: str) -> str:
@@ -442,6 +456,11 @@ def compile_grammar(
         words=frozenset(compiler.words),
         missing_words=frozenset(compiler.missing),
         pronunciations=dict(compiler.made),
+        household_words=frozenset(
+            word
+            for text in (*lists.members, *lists.contacts, *lists.shopping_items)
+            for word in _WORD_RE.findall(text.lower().replace("’", "'"))
+        ),
     )
 
 
@@ -467,7 +486,7 @@ def grammar_for(
     template or a new contact compiles a new grammar at the next call.
     """
     templates = templates if templates is not None else _default_templates()
-    key = (templates_digest(templates), lists, wildcards, free_vocabulary)
+    key = (_digest_of(templates), lists, wildcards, free_vocabulary)
     grammar = _CACHE.get(key)
     if grammar is None:
         grammar = compile_grammar(
@@ -477,6 +496,20 @@ def grammar_for(
             _CACHE.pop(next(iter(_CACHE)))
         _CACHE[key] = grammar
     return grammar
+
+
+_DIGESTS: dict[int, tuple[Templates, str]] = {}
+
+
+def _digest_of(templates: Templates) -> str:
+    """:func:`templates_digest`, computed once per (frozen) templates object: every utterance
+    asks for its grammar, and the digest takes over a millisecond."""
+    known = _DIGESTS.get(id(templates))
+    if known is None or known[0] is not templates:
+        if len(_DIGESTS) >= _CACHE_SIZE:
+            _DIGESTS.pop(next(iter(_DIGESTS)))
+        known = _DIGESTS[id(templates)] = (templates, templates_digest(templates))
+    return known[1]
 
 
 @lru_cache(maxsize=1)

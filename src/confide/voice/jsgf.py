@@ -229,3 +229,24 @@ def _weighted_automaton(
         return automaton, None
     samples = sample_sentences(parse_rules(structure), rule, opaque=opaque)
     return automaton, transition_probabilities(automaton, samples)
+
+
+Transition = tuple[int, int, float] | tuple[int, int, float, str]
+
+
+def fsg_transitions(fsg: str) -> tuple[int, int, list[Transition]]:
+    """(start, final, transitions) of FSG text, as ``Decoder.create_fsg`` takes them."""
+    start = final = 0
+    transitions: list[Transition] = []
+    for line in fsg.splitlines():
+        parts = line.split()
+        if not parts:
+            continue
+        if parts[0] == "TRANSITION":
+            src, dst, prob = int(parts[1]), int(parts[2]), float(parts[3])
+            transitions.append((src, dst, prob, parts[4]) if len(parts) > 4 else (src, dst, prob))
+        elif parts[0] == "START_STATE":
+            start = int(parts[1])
+        elif parts[0] == "FINAL_STATE":
+            final = int(parts[1])
+    return start, final, transitions

@@ -33,7 +33,7 @@ from confide.language.models import HouseholdLists
 from confide.voice.confidence import DEFAULT_MODEL, ConfidenceModel, features
 from confide.voice.errors import VoiceError
 from confide.voice.grammar import Grammar, WildcardStrategy, grammar_for, write_dictionary
-from confide.voice.jsgf import jsgf_to_fsg
+from confide.voice.jsgf import fsg_transitions, jsgf_to_fsg
 
 SAMPLE_RATE = 16000
 _MAX_IDLE = 1  # idle decoder pairs kept (a concurrent utterance makes one, freed after)
@@ -282,19 +282,20 @@ class PocketsphinxRecognizer:
             with self._lock:
                 if grammar.digest == self._digest and self._idle:
                     return self._idle.pop()
-            # pocketsphinx reads grammars from files only; the file holds templates and
-            # household names (never audio or transcripts) and is removed at once.
-            # The dictionaries hold the grammar's words only (a phone loop needs none).
-            with tempfile.TemporaryDirectory(prefix="confide-fsg-") as tmp:
+            # Nothing personal is written to a file: the grammar is handed to pocketsphinx
+            # in memory, and the dictionary file holds template words only; the household's
+            # names and items are added to the loaded dictionary.  A phone loop needs no words.
+            transitions = fsg_transitions(jsgf_to_fsg(grammar.jsgf))
+            with tempfile.TemporaryDirectory(prefix="confide-dict-") as tmp:
                 folder = Path(tmp)
-                (folder / "command.fsg").write_text(jsgf_to_fsg(grammar.jsgf), encoding="utf-8")
-                write_dictionary(
-                    grammar.words, folder / "command.dict", extra=grammar.pronunciations
+                _, private = write_dictionary(
+                    grammar.words,
+                    folder / "command.dict",
+                    extra=grammar.pronunciations,
+                    private=grammar.household_words,
                 )
                 decoder = pocketsphinx.Decoder(
-                    fsg=str(folder / "command.fsg"),
-                    dict=str(folder / "command.dict"),
-                    **self._options,
+                    dict=str(folder / "command.dict"), lm=None, **self._options
                 )
                 phones = None
                 if self.min_confidence is not None:
@@ -305,6 +306,11 @@ class PocketsphinxRecognizer:
                         dict=str(folder / "phones.dict"),
                         **self._options,
                     )
+            for index, (word, pronunciation) in enumerate(private):
+                decoder.add_word(word, pronunciation, index == len(private) - 1)
+            start, final, arcs = transitions
+            decoder.add_fsg("command", decoder.create_fsg("command", start, final, arcs))
+            decoder.activate_search("command")
             release_memory()
             with self._lock:
                 if grammar.digest != self._digest:
