@@ -8,6 +8,7 @@ Each part has one root error of its own deriving from :class:`ConfideError`::
     ├── VaultError           (confide.vault)
     │   ├── DecryptionError  one error for every failure to decrypt: no oracle
     │   └── NotFoundError    an unknown id
+    ├── LifecycleError       (confide.lifecycle: deletion, receipts, retention, backups)
     ├── AssistantError       (confide.assistant)
     └── HubError             (confide.hub)
 

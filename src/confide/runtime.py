@@ -117,4 +117,12 @@ def open_installation(home: Path | None, db_url: str | None) -> Installation:
     if household is None:
         vault.close()
         raise NotInitialisedError(resolve_home(home))
+    finish_deletions(vault)
     return Installation(vault.home, vault, household)
+
+
+def finish_deletions(vault: Vault) -> list[str]:
+    """Complete every acknowledged deletion a killed process left unfinished (invariant 6)."""
+    from confide.lifecycle import resume_pending
+
+    return resume_pending(vault)

@@ -9,8 +9,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
@@ -48,6 +49,15 @@ STATUS_BY_CODE = {
     "unsupported_media_type": 415,
     "audio_unsupported": 415,
 }
+
+
+@dataclass(frozen=True)
+class Chore:
+    """Work ``serve`` repeats in the background: ``run`` every ``every`` seconds."""
+
+    name: str
+    every: float
+    run: Callable[[], object]
 
 
 bearer = HTTPBearer(auto_error=False)
@@ -91,27 +101,34 @@ def create_app(
     assistant: Assistant | None = None,
     *,
     tick_seconds: float | None = 1.0,
+    chores: Sequence[Chore] = (),
 ) -> FastAPI:
-    """The API over one vault; every ``tick_seconds`` due timers and alarms fire."""
+    """The API over one vault; every ``tick_seconds`` due timers and alarms fire, and each
+    chore (a retention sweep...) runs in a worker thread at its own interval."""
     runner = assistant or Assistant(vault, household_id)
 
     announcements = Announcements()
 
-    async def ticker(every: float) -> None:
+    def fire() -> None:
+        announcements.add(runner.fire_due())
+
+    async def repeat(chore: Chore) -> None:
         while True:
             try:
-                announcements.add(await asyncio.to_thread(runner.fire_due))
-            except Exception as err:  # noqa: BLE001 - the ticker must outlive any one failure
-                log.warning("firing due records failed (%s); retrying", type(err).__name__)
-            await asyncio.sleep(every)
+                await asyncio.to_thread(chore.run)
+            except Exception as err:  # noqa: BLE001 - a chore must outlive any one failure
+                log.warning("%s failed (%s); retrying", chore.name, type(err).__name__)
+            await asyncio.sleep(chore.every)
+
+    every = [*([Chore("firing due records", tick_seconds, fire)] if tick_seconds else []), *chores]
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(ticker(tick_seconds)) if tick_seconds else None
+        tasks = [asyncio.create_task(repeat(chore)) for chore in every]
         try:
             yield
         finally:
-            if task is not None:
+            for task in tasks:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task

@@ -131,6 +131,7 @@ def run(
     )
     vault = runtime.open_vault(home, db_url)
     try:
+        runtime.finish_deletions(vault)
         household, token = runtime.create_demo(vault)
         if token is not None:
             path = _write_token(vault.home, token)

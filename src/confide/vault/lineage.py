@@ -15,7 +15,7 @@ from confide.vault import _crypto
 from confide.vault.errors import NotFoundError
 from confide.vault.keyring import artifact_aad
 from confide.vault.models import StoredItem, TurnInfo, TurnLineage
-from confide.vault.schema import action_records, artifacts, data_keys, members, turns
+from confide.vault.schema import action_records, artifacts, data_keys, members, tombstones, turns
 from confide.vault.session import ARTIFACT_TABLE, RECORD_TABLE
 from confide.vault.store import Vault
 
@@ -152,12 +152,16 @@ def find_orphans(vault: Vault) -> list[Orphan]:
             .where(turns.c.id.is_(None))
         )
         found.extend(Orphan("db:artifacts", r.id, "no turn") for r in dangling_arts)
+        # A record outlives a turn forgotten with scope "voice": its link is then the tombstone.
         unlinked_recs = conn.execute(
             sa.select(action_records.c.id)
             .outerjoin(turns, turns.c.id == action_records.c.origin_turn_id)
-            .where(turns.c.id.is_(None))
+            .outerjoin(tombstones, tombstones.c.turn_id == action_records.c.origin_turn_id)
+            .where(turns.c.id.is_(None), tombstones.c.turn_id.is_(None))
         )
-        found.extend(Orphan("db:action_records", r.id, "no origin turn") for r in unlinked_recs)
+        found.extend(
+            Orphan("db:action_records", r.id, "no origin turn or tombstone") for r in unlinked_recs
+        )
         owned_keys = sa.union(sa.select(turns.c.key_id), sa.select(members.c.key_id)).subquery()
         loose_keys = conn.execute(
             sa.select(data_keys.c.id)

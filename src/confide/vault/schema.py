@@ -81,7 +81,10 @@ turns = sa.Table(
     sa.Column("source", sa.String(16), nullable=False),
     sa.Column("key_id", ID, sa.ForeignKey("data_keys.id"), nullable=False),
     sa.Column("created_at", sa.Double, nullable=False),
+    # When the turn and everything derived from it expire (the member's transcript retention).
+    sa.Column("expires_at", sa.Double, nullable=True),
     sa.Index("ix_turns_member_time", "member_id", "created_at"),
+    sa.Index("ix_turns_expiry", "expires_at"),
     sa.Index("ix_turns_household_time", "household_id", "created_at"),
     sqlite_with_rowid=False,
 )
@@ -99,6 +102,7 @@ artifacts = sa.Table(
     sa.Column("expires_at", sa.Double, nullable=True),
     sa.Column("ciphertext", sa.LargeBinary, nullable=True),  # when store == "db"
     sa.Index("ix_artifacts_turn", "turn_id"),
+    sa.Index("ix_artifacts_expiry", "expires_at"),
 )
 
 #: State kept by skills (an alarm, a shopping item...), sealed under the member's key and
@@ -112,7 +116,9 @@ action_records = sa.Table(
     sa.Column("audience_member_id", ID, sa.ForeignKey("members.id"), nullable=True),
     sa.Column("kind", sa.String(32), nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("origin_turn_id", ID, sa.ForeignKey("turns.id"), nullable=True),
+    # The turn that created the record, or (after that turn was forgotten with scope "voice")
+    # the id of its tombstone: never a foreign key, so the link survives the turn.
+    sa.Column("origin_turn_id", ID, nullable=True),
     sa.Column("created_at", sa.Double, nullable=False),
     sa.Column("updated_at", sa.Double, nullable=False),
     # Bumped by every update; an update names the version it read (optimistic concurrency).
@@ -134,4 +140,54 @@ audit_log = sa.Table(
     sa.Column("targets", sa.Text, nullable=False),  # JSON list of ids
     sa.Column("prev_mac", sa.String(64), nullable=False),
     sa.Column("mac", sa.String(64), nullable=False),
+)
+
+#: What is left of a forgotten turn: ids and times only, so lineage links of surviving records
+#: point here (never to data) and a restore can re-apply the deletion.
+tombstones = sa.Table(
+    "tombstones",
+    metadata,
+    sa.Column("turn_id", ID, primary_key=True),
+    sa.Column("household_id", ID, sa.ForeignKey("households.id"), nullable=False),
+    sa.Column("member_id", ID, nullable=False),
+    sa.Column("turn_created_at", sa.Double, nullable=False),
+    sa.Column("deleted_at", sa.Double, nullable=False),
+    sa.Column("receipt_id", ID, nullable=False),
+    sa.Index("ix_tombstones_household", "household_id", "deleted_at"),
+)
+
+#: One deletion: the durable job and, once done, its receipt (ids, kinds, times; never content).
+receipts = sa.Table(
+    "receipts",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("household_id", ID, sa.ForeignKey("households.id"), nullable=False),
+    sa.Column("member_id", ID, nullable=True),
+    sa.Column("actor", sa.String(100), nullable=False),
+    sa.Column("mode", sa.String(16), nullable=False),
+    sa.Column("scope", sa.String(16), nullable=False),
+    sa.Column("selector", sa.Text, nullable=False),  # JSON: the mode's ids and epoch times
+    # Artifact kinds to remove (JSON list), or NULL: the whole turn.
+    sa.Column("kinds", sa.Text, nullable=True),
+    sa.Column("status", sa.String(16), nullable=False),  # pending | done
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("completed_at", sa.Double, nullable=True),
+    sa.Column("verified_at", sa.Double, nullable=True),
+    # MAC over the completed receipt (its fields and every item), under the household key.
+    sa.Column("mac", sa.String(64), nullable=True),
+    sa.Index("ix_receipts_status", "status", "created_at"),
+    sa.Index("ix_receipts_household", "household_id", "created_at"),
+)
+
+#: The turns of a deletion: planned when it is acknowledged, then erased with the items removed
+#: (a compact JSON list of [id, kind, store, action, reason]).
+receipt_turns = sa.Table(
+    "receipt_turns",
+    metadata,
+    sa.Column("receipt_id", ID, sa.ForeignKey("receipts.id"), primary_key=True),
+    sa.Column("turn_id", ID, primary_key=True),
+    sa.Column("status", sa.String(16), nullable=False),  # planned | erased
+    sa.Column("at", sa.Double, nullable=True),
+    sa.Column("entries", sa.Text, nullable=True),
+    sa.Index("ix_receipt_turns_status", "receipt_id", "status"),
 )

@@ -358,6 +358,28 @@ class Vault:
         audit.AuditAnchor(self.keyring.key_dir, household_id).advance(entry.seq, entry.mac)
         return entry
 
+    def append_audit(
+        self, conn: sa.Connection, household_id: str, actor: str, action: str, targets: list[str]
+    ) -> audit.AuditEntry:
+        """Append to the access log inside the caller's transaction; after it commits, call
+        :meth:`anchor_audit` with the entry."""
+        return audit.append(
+            conn, self._audit_key(household_id), household_id, self.now(), actor, action, targets
+        )
+
+    def anchor_audit(self, household_id: str, entry: audit.AuditEntry) -> None:
+        audit.AuditAnchor(self.keyring.key_dir, household_id).advance(entry.seq, entry.mac)
+
+    # -- receipts -----------------------------------------------------------------------------
+    def seal_digest(self, household_id: str, message: bytes) -> str:
+        """A MAC of ``message`` under the household's receipt key: whoever edits a receipt in
+        the database cannot re-forge it without the key file."""
+        key = _crypto.derive(self.keyring.household_key(household_id), "confide receipts v1")
+        return _crypto.mac(key, message)
+
+    def digest_matches(self, household_id: str, message: bytes, expected: str) -> bool:
+        return _crypto.macs_equal(self.seal_digest(household_id, message), expected)
+
     def audit_entries(self, household_id: str, limit: int | None = None) -> list[audit.AuditEntry]:
         with self.reading() as conn:
             return audit.entries(conn, household_id, limit)

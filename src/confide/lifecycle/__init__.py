@@ -1,0 +1,42 @@
+"""The lifecycle of what Confide keeps: deletion jobs and receipts, erasure verification,
+retention, backups.
+
+Only what is exported here is public.  The physical work is the vault's
+(:mod:`confide.vault.erase`); this package plans it, makes it durable and accounts for it.
+"""
+
+from confide.lifecycle.deletion import (
+    Acknowledged,
+    acknowledge,
+    execute,
+    forget,
+    pending,
+    request,
+    resume_pending,
+)
+from confide.lifecycle.errors import BackupError, LifecycleError, SelectionError
+from confide.lifecycle.receipts import Receipt, ReceiptTurn, list_receipts, load_receipt
+from confide.lifecycle.selection import MODES, Selection
+from confide.lifecycle.verify import Problem, Verification, verify_erasure
+
+__all__ = [
+    "MODES",
+    "Acknowledged",
+    "BackupError",
+    "LifecycleError",
+    "Problem",
+    "Receipt",
+    "ReceiptTurn",
+    "Selection",
+    "SelectionError",
+    "Verification",
+    "acknowledge",
+    "execute",
+    "forget",
+    "list_receipts",
+    "load_receipt",
+    "pending",
+    "request",
+    "resume_pending",
+    "verify_erasure",
+]

@@ -1,0 +1,263 @@
+"""Deletions as durable jobs: acknowledged once planned, completed even across a crash.
+
+A deletion is *acknowledged* when its receipt row and the ids of every turn it covers are
+committed (:func:`acknowledge`, status ``pending``).  From then on it completes whatever happens:
+:func:`execute` erases the planned turns batch by batch, each batch one transaction that removes
+the data and marks the turns ``erased`` together, then removes the blob files, empties SQLite's
+WAL and closes the receipt (status ``done``, sealed with a MAC).  If the process dies anywhere,
+:func:`resume_pending` - run whenever Confide opens a home - picks the job up where it stopped;
+every step is idempotent.  On PostgreSQL several workers can share a job: batches are claimed
+with ``FOR UPDATE SKIP LOCKED``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from confide.lifecycle.receipts import Receipt, load_receipt, receipt_message
+from confide.lifecycle.selection import Selection
+from confide.vault import NotFoundError, Vault
+from confide.vault.erase import (
+    ErasedTurns,
+    check_scope,
+    compact,
+    erase_artifacts,
+    erase_turns,
+    remove_blobs,
+)
+from confide.vault.ids import new_id
+from confide.vault.schema import receipt_turns, receipts
+
+log = logging.getLogger(__name__)
+
+#: Turns erased per transaction: large enough to be fast, small enough not to hold the write
+#: lock for long (other turns keep flowing while a member's history is erased).
+BATCH_TURNS = 1000
+
+PENDING = "pending"
+DONE = "done"
+PLANNED = "planned"
+ERASED = "erased"
+
+
+@dataclass(frozen=True)
+class Acknowledged:
+    """A deletion that will complete: its receipt id and how many turns it covers."""
+
+    receipt_id: str
+    turns: int
+
+
+def acknowledge(
+    vault: Vault,
+    conn: sa.Connection,
+    household_id: str,
+    selection: Selection,
+    *,
+    scope: str = "voice",
+    actor: str,
+    kinds: Sequence[str] | None = None,
+) -> Acknowledged:
+    """Plan a deletion inside the caller's transaction; durable once that commits."""
+    check_scope(scope)
+    receipt_id = new_id("rcpt")
+    at = vault.now()
+    conn.execute(
+        receipts.insert().values(
+            id=receipt_id,
+            household_id=household_id,
+            member_id=selection.member_id,
+            actor=actor,
+            mode=selection.mode,
+            scope=scope,
+            selector=selection.to_json(),
+            kinds=None if kinds is None else json.dumps(sorted(kinds)),
+            status=PENDING,
+            created_at=at,
+        )
+    )
+    sources = [selection.query(household_id)]
+    if scope == "everything" and selection.mode != "last":
+        sources.append(selection.survivors_query(household_id))
+    planned = 0
+    for source in sources:
+        chosen = source.subquery()
+        planned += conn.execute(
+            receipt_turns.insert().from_select(
+                ["receipt_id", "turn_id", "status"],
+                sa.select(sa.literal(receipt_id), chosen.c[0], sa.literal(PLANNED)),
+            )
+        ).rowcount
+    if selection.mode == "turn" and planned == 0:
+        raise NotFoundError(f"no turn {selection.turn_id!r} to forget; see `confide history`")
+    vault.append_audit(conn, household_id, actor, "deletion.requested", [receipt_id])
+    return Acknowledged(receipt_id, planned)
+
+
+def request(
+    vault: Vault,
+    household_id: str,
+    selection: Selection,
+    *,
+    scope: str = "voice",
+    actor: str,
+    kinds: Sequence[str] | None = None,
+) -> Acknowledged:
+    """Acknowledge a deletion in a transaction of its own."""
+    with vault.engine.begin() as conn:
+        done = acknowledge(
+            vault, conn, household_id, selection, scope=scope, actor=actor, kinds=kinds
+        )
+    return done
+
+
+def _planned_batch(conn: sa.Connection, receipt_id: str, limit: int | None) -> list[str]:
+    query = (
+        sa.select(receipt_turns.c.turn_id)
+        .where(receipt_turns.c.receipt_id == receipt_id, receipt_turns.c.status == PLANNED)
+        .order_by(receipt_turns.c.turn_id)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return list(conn.execute(query.with_for_update(skip_locked=True)).scalars())
+
+
+_MARK_ERASED = (
+    receipt_turns.update()
+    .where(
+        receipt_turns.c.receipt_id == sa.bindparam("rid"),
+        receipt_turns.c.turn_id == sa.bindparam("tid"),
+    )
+    .values(status=ERASED, at=sa.bindparam("at"), entries=sa.bindparam("entries"))
+)
+
+
+def erase_batch(
+    vault: Vault, conn: sa.Connection, receipt_id: str, *, limit: int | None = BATCH_TURNS
+) -> tuple[int, list[str]]:
+    """Erase up to ``limit`` planned turns of a receipt in ``conn``'s transaction.
+
+    Returns how many turns were handled and the blob ids to remove once it commits.
+    """
+    row = conn.execute(sa.select(receipts).where(receipts.c.id == receipt_id)).one()
+    batch = _planned_batch(conn, receipt_id, limit)
+    if not batch:
+        return 0, []
+    at = vault.now()
+    erased: ErasedTurns
+    if row.kinds is None:
+        erased = erase_turns(
+            vault, conn, row.household_id, batch, scope=row.scope, receipt_id=receipt_id, at=at
+        )
+    else:
+        erased = erase_artifacts(
+            vault, conn, row.household_id, batch, kinds=json.loads(row.kinds), expired_by=at
+        )
+    conn.execute(
+        _MARK_ERASED,
+        [
+            {
+                "rid": receipt_id,
+                "tid": turn_id,
+                "at": at,
+                "entries": json.dumps([i.to_row() for i in erased.items.get(turn_id, [])]),
+            }
+            for turn_id in batch
+        ],
+    )
+    return len(batch), erased.blobs
+
+
+def _erased_blobs(vault: Vault, receipt_id: str) -> list[str]:
+    """Blob ids of every turn already erased by this receipt (to finish after a crash)."""
+    with vault.reading() as conn:
+        rows = conn.execute(
+            sa.select(receipt_turns.c.entries).where(
+                receipt_turns.c.receipt_id == receipt_id, receipt_turns.c.status == ERASED
+            )
+        ).scalars()
+        return [
+            item[0]
+            for items in rows
+            for item in json.loads(items or "[]")
+            if str(item[2]).startswith("blob:")
+        ]
+
+
+def _close(vault: Vault, receipt_id: str) -> None:
+    """Mark the receipt done, sealed with its MAC, and log it (ids only)."""
+    with vault.engine.begin() as conn:
+        row = conn.execute(sa.select(receipts).where(receipts.c.id == receipt_id)).one()
+        if row.status == DONE:
+            return
+        if _planned_batch(conn, receipt_id, 1):
+            return  # another worker still has turns of it
+        at = vault.now()
+        conn.execute(
+            receipts.update()
+            .where(receipts.c.id == receipt_id)
+            .values(status=DONE, completed_at=at)
+        )
+        receipt = load_receipt(vault, row.household_id, receipt_id, conn=conn)
+        mac = vault.seal_digest(row.household_id, receipt_message(receipt))
+        conn.execute(receipts.update().where(receipts.c.id == receipt_id).values(mac=mac))
+        entry = vault.append_audit(
+            conn, row.household_id, row.actor, "deletion.completed", [receipt_id]
+        )
+    vault.anchor_audit(row.household_id, entry)
+
+
+def execute(vault: Vault, receipt_id: str, *, batch: int = BATCH_TURNS) -> None:
+    """Carry a pending deletion to the end (idempotent: safe to run again after a crash)."""
+    remove_blobs(vault, _erased_blobs(vault, receipt_id))  # left over by a crash, if any
+    while True:
+        with vault.engine.begin() as conn:
+            handled, blobs = erase_batch(vault, conn, receipt_id, limit=batch)
+        if not handled:
+            break
+        remove_blobs(vault, blobs)
+    if not compact(vault):
+        log.warning(
+            "deletion %s: the WAL is still in use; it is emptied by the next one", receipt_id
+        )
+    _close(vault, receipt_id)
+    log.info("deletion %s done", receipt_id)
+
+
+def forget(
+    vault: Vault,
+    household_id: str,
+    selection: Selection,
+    *,
+    scope: str = "voice",
+    actor: str,
+) -> Receipt:
+    """Acknowledge, carry out and return the receipt of one deletion."""
+    done = request(vault, household_id, selection, scope=scope, actor=actor)
+    execute(vault, done.receipt_id)
+    return load_receipt(vault, household_id, done.receipt_id)
+
+
+def pending(vault: Vault) -> list[str]:
+    """Receipt ids of acknowledged deletions not yet done, oldest first."""
+    with vault.reading() as conn:
+        return list(
+            conn.execute(
+                sa.select(receipts.c.id)
+                .where(receipts.c.status == PENDING)
+                .order_by(receipts.c.created_at, receipts.c.id)
+            ).scalars()
+        )
+
+
+def resume_pending(vault: Vault) -> list[str]:
+    """Finish every acknowledged deletion (run when a home is opened); returns their ids."""
+    resumed = pending(vault)
+    for receipt_id in resumed:
+        execute(vault, receipt_id)
+    return resumed

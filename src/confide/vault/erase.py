@@ -1,0 +1,273 @@
+"""Physical erasure: the vault's part of forgetting a turn.
+
+:func:`erase_turns` removes, inside the caller's transaction, everything derived from a batch of
+turns: it destroys each turn's data key (crypto-shredding: every copy of its ciphertexts, in a
+backup or a dead database page, becomes unreadable), deletes the artifact rows and the turn row,
+leaves a tombstone, and - with scope ``everything`` - deletes the action records the turns
+created.  Under scope ``voice`` those records survive and are named, with the reason; their
+``origin_turn_id`` then points at the tombstone.  Blob files are removed by :func:`remove_blobs`
+*after* the transaction commits (a rollback must not lose a live blob); the caller's durable job
+re-runs it after a crash, it is idempotent.  :func:`compact` leaves no remnant in SQLite's files.
+
+What is removed is reported as :class:`ErasedItem` s: ids, kinds and where they were, never
+content.  The lifecycle layer turns them into receipts.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from confide.vault.errors import VaultError
+from confide.vault.schema import action_records, artifacts, data_keys, tombstones, turns
+from confide.vault.session import ARTIFACT_TABLE, RECORD_TABLE
+
+if TYPE_CHECKING:
+    from confide.vault.store import Vault
+
+SCOPES = ("voice", "everything")
+KEY_TABLE = "db:data_keys"
+TURN_TABLE = "db:turns"
+
+#: Why a record outlives the voice of the turn that created it.
+KEPT_BY_SCOPE = (
+    "scope voice keeps what the request created; forget with scope everything to remove it"
+)
+
+DESTROYED = "destroyed"  # a data key: every ciphertext under it is unreadable
+DELETED = "deleted"  # a row or a blob, physically removed
+KEPT = "kept"  # survives, with its reason
+
+
+@dataclass(frozen=True)
+class ErasedItem:
+    """One thing a deletion handled: what it was, where, and what was done to it."""
+
+    id: str
+    kind: str
+    store: str
+    action: str
+    reason: str | None = None
+
+    def to_row(self) -> list[str | None]:
+        return [self.id, self.kind, self.store, self.action, self.reason]
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> ErasedItem:
+        return cls(str(row[0]), str(row[1]), str(row[2]), str(row[3]), row[4])
+
+
+def check_scope(scope: str) -> str:
+    if scope not in SCOPES:
+        raise VaultError(f"unknown scope {scope!r}: use voice or everything", code="bad_scope")
+    return scope
+
+
+def _in(column: Any, name: str) -> Any:
+    return column.in_(sa.bindparam(name, expanding=True))
+
+
+_TURN_ROWS = sa.select(turns.c.id, turns.c.member_id, turns.c.key_id, turns.c.created_at).where(
+    _in(turns.c.id, "ids"), turns.c.household_id == sa.bindparam("hh")
+)
+_ARTIFACT_ROWS = sa.select(
+    artifacts.c.id, artifacts.c.turn_id, artifacts.c.kind, artifacts.c.store
+).where(_in(artifacts.c.turn_id, "ids"))
+_RECORD_ROWS = sa.select(
+    action_records.c.id, action_records.c.origin_turn_id, action_records.c.kind
+).where(
+    _in(action_records.c.origin_turn_id, "ids"), action_records.c.household_id == sa.bindparam("hh")
+)
+_DELETE_ARTIFACTS = artifacts.delete().where(_in(artifacts.c.turn_id, "ids"))
+_DELETE_RECORDS = action_records.delete().where(
+    _in(action_records.c.origin_turn_id, "ids"), action_records.c.household_id == sa.bindparam("hh")
+)
+_DELETE_TURNS = turns.delete().where(_in(turns.c.id, "ids"))
+_DELETE_KEYS = data_keys.delete().where(_in(data_keys.c.id, "ids"))
+_INSERT_TOMBSTONE = tombstones.insert()
+_TOMBSTONED_RECORDS = _RECORD_ROWS.where(
+    sa.exists().where(
+        tombstones.c.turn_id == action_records.c.origin_turn_id,
+        tombstones.c.household_id == sa.bindparam("hh"),
+    )
+)
+
+
+@dataclass(frozen=True)
+class ErasedTurns:
+    """What :func:`erase_turns` did: items per turn id, and the blobs still to remove."""
+
+    items: dict[str, list[ErasedItem]]
+    blobs: list[str]
+    missing: list[str]  # asked for, but no such turn (already erased, or never existed)
+
+
+def _location(vault: Vault, artifact_id: str, store: str) -> str:
+    return ARTIFACT_TABLE if store == "db" else f"blob:{vault.blobs.relative(artifact_id)}"
+
+
+def erase_turns(
+    vault: Vault,
+    conn: sa.Connection,
+    household_id: str,
+    turn_ids: Sequence[str],
+    *,
+    scope: str,
+    receipt_id: str,
+    at: float,
+) -> ErasedTurns:
+    """Erase whole turns inside ``conn``'s transaction (see the module docstring)."""
+    check_scope(scope)
+    ids = list(dict.fromkeys(turn_ids))
+    if not ids:
+        return ErasedTurns({}, [], [])
+    found = conn.execute(_TURN_ROWS, {"ids": ids, "hh": household_id}).all()
+    items: dict[str, list[ErasedItem]] = {
+        row.id: [ErasedItem(row.key_id, "data_key", KEY_TABLE, DESTROYED)] for row in found
+    }
+    present = list(items)
+    if scope == "everything":  # records that survived an earlier deletion of their turn
+        stones = [turn_id for turn_id in ids if turn_id not in items]
+        _erase_survivors(conn, household_id, stones, items)
+    if not present:
+        return ErasedTurns(items, [], [t for t in ids if t not in items])
+    blobs: list[str] = []
+    for art in conn.execute(_ARTIFACT_ROWS, {"ids": present}):
+        items[art.turn_id].append(
+            ErasedItem(art.id, art.kind, _location(vault, art.id, art.store), DELETED)
+        )
+        if art.store == "blob":
+            blobs.append(art.id)
+    keep = scope == "voice"
+    for rec in conn.execute(_RECORD_ROWS, {"ids": present, "hh": household_id}):
+        action, reason = (KEPT, KEPT_BY_SCOPE) if keep else (DELETED, None)
+        items[rec.origin_turn_id].append(ErasedItem(rec.id, rec.kind, RECORD_TABLE, action, reason))
+    for row in found:
+        items[row.id].append(ErasedItem(row.id, "turn", TURN_TABLE, DELETED))
+
+    conn.execute(_DELETE_ARTIFACTS, {"ids": present})
+    if not keep:
+        conn.execute(_DELETE_RECORDS, {"ids": present, "hh": household_id})
+    conn.execute(_DELETE_TURNS, {"ids": present})
+    conn.execute(_DELETE_KEYS, {"ids": [row.key_id for row in found]})
+    conn.execute(
+        _INSERT_TOMBSTONE,
+        [
+            {
+                "turn_id": row.id,
+                "household_id": household_id,
+                "member_id": row.member_id,
+                "turn_created_at": row.created_at,
+                "deleted_at": at,
+                "receipt_id": receipt_id,
+            }
+            for row in found
+        ],
+    )
+    for row in found:
+        vault.keyring.forget_cached(row.key_id)
+    missing = [turn_id for turn_id in ids if turn_id not in items]
+    return ErasedTurns(items, blobs, missing)
+
+
+def _erase_survivors(
+    conn: sa.Connection, household_id: str, stones: list[str], items: dict[str, list[ErasedItem]]
+) -> None:
+    """Delete the records still linked to tombstones ``stones``, noting them in ``items``."""
+    if not stones:
+        return
+    found = conn.execute(_TOMBSTONED_RECORDS, {"ids": stones, "hh": household_id}).all()
+    for rec in found:
+        items.setdefault(rec.origin_turn_id, []).append(
+            ErasedItem(rec.id, rec.kind, RECORD_TABLE, DELETED)
+        )
+    if found:
+        conn.execute(
+            _DELETE_RECORDS, {"ids": sorted({r.origin_turn_id for r in found}), "hh": household_id}
+        )
+
+
+def erase_artifacts(
+    vault: Vault,
+    conn: sa.Connection,
+    household_id: str,
+    turn_ids: Sequence[str],
+    *,
+    kinds: Iterable[str],
+    expired_by: float | None = None,
+) -> ErasedTurns:
+    """Erase some artifacts of some turns (e.g. expired recordings); the turns stay.
+
+    The turn's data key stays too (its other artifacts still need it): what goes is removed
+    physically.  ``expired_by`` limits it to artifacts whose ``expires_at`` is at or before it.
+    """
+    ids = list(dict.fromkeys(turn_ids))
+    wanted = list(kinds)
+    if not ids or not wanted:
+        return ErasedTurns({}, [], ids)
+    condition = sa.and_(
+        _in(artifacts.c.turn_id, "ids"),
+        _in(artifacts.c.kind, "kinds"),
+        artifacts.c.turn_id == turns.c.id,
+        turns.c.household_id == household_id,
+    )
+    if expired_by is not None:
+        condition = sa.and_(condition, artifacts.c.expires_at <= expired_by)
+    rows = conn.execute(
+        sa.select(artifacts.c.id, artifacts.c.turn_id, artifacts.c.kind, artifacts.c.store)
+        .select_from(artifacts.join(turns, turns.c.id == artifacts.c.turn_id))
+        .where(condition),
+        {"ids": ids, "kinds": wanted},
+    ).all()
+    items: dict[str, list[ErasedItem]] = {}
+    blobs: list[str] = []
+    for art in rows:
+        items.setdefault(art.turn_id, []).append(
+            ErasedItem(art.id, art.kind, _location(vault, art.id, art.store), DELETED)
+        )
+        if art.store == "blob":
+            blobs.append(art.id)
+    if rows:
+        conn.execute(
+            artifacts.delete().where(_in(artifacts.c.id, "art_ids")),
+            {"art_ids": [art.id for art in rows]},
+        )
+    return ErasedTurns(items, blobs, [t for t in ids if t not in items])
+
+
+def remove_blobs(vault: Vault, blob_ids: Iterable[str]) -> None:
+    """Remove blob files (idempotent: a blob already gone is fine)."""
+    for blob_id in blob_ids:
+        vault.blobs.delete(blob_id)
+
+
+def compact(vault: Vault, *, attempts: int = 50) -> bool:
+    """Leave no remnant of deleted rows in the database files.
+
+    SQLite runs with ``secure_delete`` (freed cells and pages are zeroed); this moves the WAL
+    into the database and truncates it, so old page images with deleted ciphertexts and wrapped
+    keys do not linger in ``-wal``.  On PostgreSQL dead tuples and WAL segments are the server's;
+    they hold only ciphertext under destroyed keys (see the README).
+
+    Returns whether the WAL was emptied; a reader in the middle of a snapshot can hold it back,
+    so it is retried (``attempts`` times, 10 ms apart) and the next deletion tries again.
+    """
+    if vault.engine.dialect.name != "sqlite":
+        return True
+    raw = vault.engine.raw_connection()
+    try:
+        for _ in range(attempts):
+            # A plain connection in autocommit: a checkpoint cannot run inside a transaction.
+            busy, _log, _done = raw.driver_connection.execute(  # type: ignore[union-attr]
+                "PRAGMA wal_checkpoint(TRUNCATE)"
+            ).fetchone()
+            if not busy:
+                return True
+            time.sleep(0.01)
+        return False
+    finally:
+        raw.close()
