@@ -17,13 +17,16 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, cast
+from typing import Any, Literal, cast
 
+from confide import lifecycle
 from confide.clock import local_naive
 from confide.errors import ConfideError
 from confide.language import HouseholdLists, Interpretation, Recognizer
 from confide.skills import (
     Action,
+    Forgetter,
+    Forgotten,
     Member,
     SkillContext,
     SkillError,
@@ -35,6 +38,7 @@ from confide.skills.messages import inbox
 from confide.skills.scheduler import Fired, fire_due
 from confide.vault import (
     AUDIO_OFF,
+    AuditEntry,
     MemberInfo,
     StoredItem,
     TurnHandle,
@@ -144,6 +148,44 @@ class _Voice:
 
     audio: Audio
     heard: Transcript
+
+
+class _VoiceForgetter:
+    """``ctx.forget`` for one turn: forgets the speaker's earlier turns (scope voice) inside
+    the turn's own transaction, so the request and the deletion commit together; the blobs,
+    the WAL and the receipt are finished after the commit (durably: a crash resumes them)."""
+
+    def __init__(
+        self, vault: Vault, session: VaultSession, turn: TurnHandle, receipts: list[str]
+    ) -> None:
+        self.vault, self.session, self.turn, self.receipts = vault, session, turn, receipts
+        self.audit_entries: list[AuditEntry] = []
+
+    def __call__(self, what: Literal["last", "today"]) -> Forgotten:
+        speaker = self.turn.member_id
+        if what == "last":
+            selection = lifecycle.Selection("last", speaker, exclude_turn_id=self.turn.id)
+        else:
+            selection = lifecycle.Selection.today(
+                speaker, self.vault.clock.now(), exclude_turn_id=self.turn.id
+            )
+        conn = self.session.conn
+        done = lifecycle.acknowledge(
+            self.vault, conn, self.household_id, selection, actor=f"member:{speaker}"
+        )
+        self.audit_entries.append(done.audit_entry)
+        lifecycle.erase_batch(self.vault, conn, done.receipt_id, limit=None)
+        receipt = lifecycle.load_receipt(self.vault, self.household_id, done.receipt_id, conn=conn)
+        self.receipts.append(done.receipt_id)
+        kept: dict[str, int] = {}
+        for _turn, item in receipt.kept():
+            kept[item.kind] = kept.get(item.kind, 0) + 1
+        removed = len(receipt.items()) - len(receipt.kept())
+        return Forgotten(len(receipt.turns), removed, kept, done.receipt_id)
+
+    @property
+    def household_id(self) -> str:
+        return self.session.household_id
 
 
 class Assistant:
@@ -287,10 +329,12 @@ class Assistant:
         mark = time.perf_counter()
         timings[Stage.UNDERSTAND] = (mark - started) * 1000
         source = "text" if voice is None else "voice"
+        deletions: list[str] = []
         with self.vault.session(self.household_id) as session:
             turn = session.start_turn(speaker.id, source, device_id)
             records = session.records(turn)
-            result = self._act(interpretation, speaker, now, records)
+            forgetter = _VoiceForgetter(self.vault, session, turn, deletions)
+            result = self._act(interpretation, speaker, now, records, forgetter)
             timings[Stage.ACT] = (time.perf_counter() - mark) * 1000
             mark = time.perf_counter()
             stored = self._store(session, turn, transcript, interpretation, result)
@@ -300,6 +344,10 @@ class Assistant:
             if any(a.kind == "shopping_item" and a.op != "read" for a in result.actions):
                 self._shopping_dirty = True
         timings[Stage.STORE] = (time.perf_counter() - mark) * 1000  # includes the commit
+        for receipt_id in deletions:  # acknowledged with the turn: blobs, WAL, the receipt
+            lifecycle.execute(self.vault, receipt_id)
+        for entry in forgetter.audit_entries:
+            self.vault.anchor_audit(self.household_id, entry)
         log.info("%s turn %s stored (%d items)", source, turn.id, len(stored))
         return TurnOutcome(
             turn_id=turn.id,
@@ -326,7 +374,12 @@ class Assistant:
         return (session.put_artifact(turn, "audio", audio.to_wav(), expires_at=expires_at),)
 
     def _act(
-        self, interpretation: Interpretation, speaker: MemberInfo, now: Any, records: Any
+        self,
+        interpretation: Interpretation,
+        speaker: MemberInfo,
+        now: Any,
+        records: Any,
+        forget: Forgetter | None = None,
     ) -> SkillResult:
         if interpretation.intent is None:
             return SkillResult(NOT_UNDERSTOOD)
@@ -336,6 +389,7 @@ class Assistant:
             members=self._skill_members(),
             contacts=self._contacts,
             records=records,
+            forget=forget,
         )
         try:
             return handle(interpretation.intent, interpretation.slots, ctx)

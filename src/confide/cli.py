@@ -10,10 +10,9 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -37,48 +36,15 @@ app.add_typer(members_app, name="members")
 app.add_typer(contacts_app, name="contacts")
 app.add_typer(devices_app, name="devices")
 
-HomeOpt = Annotated[
-    Path | None, typer.Option("--home", help="Home directory (default: $CONFIDE_HOME).")
-]
-DbOpt = Annotated[
-    str | None, typer.Option("--db", help="Database URL (default: SQLite in the home).")
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
-
-
-def emit(data: Any, as_json: bool, text: str) -> None:
-    if as_json:
-        typer.echo(json.dumps(data, ensure_ascii=False, indent=None))
-    else:
-        typer.echo(text)
-
-
-@contextmanager
-def installation(home: Path | None, db: str | None) -> Iterator[runtime.Installation]:
-    inst = runtime.open_installation(home, db)
-    try:
-        yield inst
-    finally:
-        inst.close()
-
-
-def parse_when(value: str | None, *, end_of_day: bool) -> float | None:
-    """A local date (YYYY-MM-DD) or ISO datetime as epoch seconds."""
-    if value is None:
-        return None
-    try:
-        if len(value) == 10:
-            day = date.fromisoformat(value)
-            moment = datetime.combine(
-                day + timedelta(days=1 if end_of_day else 0), datetime.min.time()
-            )
-        else:
-            moment = datetime.fromisoformat(value)
-        return moment.astimezone().timestamp()
-    except (ValueError, OverflowError, OSError) as err:
-        raise ConfideError(
-            f"not a usable date: {value!r} (use YYYY-MM-DD or YYYY-MM-DDTHH:MM)", code="bad_date"
-        ) from err
+# The shared options and helpers (re-exported here: command modules and tests use them).
+from confide.commands.common import (  # noqa: E402
+    DbOpt,
+    HomeOpt,
+    JsonOpt,
+    emit,
+    installation,
+    parse_when,
+)
 
 
 @app.command()
@@ -589,6 +555,11 @@ def serve(
         wyoming_port=wyoming_port,
         wyoming_member=wyoming_member,
     )
+
+
+from confide.commands import forgetting  # noqa: E402 - command groups register on `app`
+
+forgetting.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,10 +1,11 @@
 """time.get / date.get and the privacy intents."""
 
+import dataclasses
 from datetime import datetime
 
 import pytest
 
-from confide.skills import handle
+from confide.skills import Forgotten, handle
 from confide.skills.privacy import CANNOT_FORGET
 
 
@@ -73,10 +74,61 @@ def test_explain_counts_the_speakers_records(ctx, store, people):
 
 
 @pytest.mark.parametrize("intent", ["privacy.forget_last", "privacy.forget_today"])
-def test_forget_is_honest_and_does_nothing(ctx, store, intent):
+def test_forget_without_a_forgetter_is_honest_and_does_nothing(ctx, store, intent):
     handle("alarm.set", {"time": "06:45"}, ctx())
     before = store.all()
     result = handle(intent, {}, ctx())
-    assert result.reply == CANNOT_FORGET == "I can't delete by voice yet."
+    assert result.reply == CANNOT_FORGET
+    assert "can't delete" in result.reply
     assert result.actions == ()
     assert store.all() == before
+
+
+@pytest.mark.parametrize(
+    ("what", "done", "reply"),
+    [
+        ("last", Forgotten(0, 0), "There was nothing before this to delete."),
+        (
+            "today",
+            Forgotten(0, 0),
+            "You haven't said anything else today, so there was nothing to delete.",
+        ),
+        (
+            "last",
+            Forgotten(1, 6, {"alarm": 1}, "rcpt_1"),
+            "Done. I deleted your last request and the 6 things stored with it."
+            " I kept the alarm you asked for; ask me to cancel or remove it if you don't want it.",
+        ),
+        (
+            "today",
+            Forgotten(3, 18, {"alarm": 2, "shopping_item": 1}, "rcpt_2"),
+            "Done. I deleted your 3 requests from today and the 18 things stored with them."
+            " I kept the 2 alarms and shopping list item you asked for;"
+            " ask me to cancel or remove them if you don't want them.",
+        ),
+        (
+            "last",
+            Forgotten(1, 1),
+            "Done. I deleted your last request and the 1 thing stored with it.",
+        ),
+    ],
+)
+def test_forget_replies_say_what_was_removed_and_kept(ctx, what, done, reply):
+    asked: list[str] = []
+
+    def forgetter(which):
+        asked.append(which)
+        return done
+
+    intent = "privacy.forget_last" if what == "last" else "privacy.forget_today"
+    result = handle(intent, {}, dataclasses.replace(ctx(), forget=forgetter))
+    assert asked == [what]
+    assert result.reply == reply
+    assert [(a.op, a.kind, a.record_id) for a in result.actions] == [
+        ("delete", "turns", done.receipt_id)
+    ]
+    assert result.actions[0].data == {
+        "turns": done.turns,
+        "removed": done.removed,
+        "kept": dict(done.kept),
+    }

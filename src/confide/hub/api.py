@@ -6,18 +6,13 @@ bodies ``{"error": {"code", "message"}}``: bad input answers 4xx, never 5xx.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -25,6 +20,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from confide.assistant import Assistant
 from confide.errors import ConfideError
 from confide.hub.announcements import Announcements
+from confide.hub.auth import DeviceDep
+from confide.hub.chores import Chore, chores_lifespan
+from confide.hub.deletions import router as deletions_router
 from confide.hub.speech import (
     SPEECH_REQUEST,
     SPEECH_RESPONSES,
@@ -35,7 +33,7 @@ from confide.hub.speech import (
 )
 from confide.hub.turn_requests import TURN_REQUEST, run_turn
 from confide.hub.views import turn_view
-from confide.vault import Device, NotFoundError, Vault, history
+from confide.vault import NotFoundError, Vault, history
 
 log = logging.getLogger(__name__)
 
@@ -49,37 +47,6 @@ STATUS_BY_CODE = {
     "unsupported_media_type": 415,
     "audio_unsupported": 415,
 }
-
-
-@dataclass(frozen=True)
-class Chore:
-    """Work ``serve`` repeats in the background: ``run`` every ``every`` seconds."""
-
-    name: str
-    every: float
-    run: Callable[[], object]
-
-
-bearer = HTTPBearer(auto_error=False)
-
-
-def authenticated_device(
-    request: Request,
-    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> Device:
-    """The device whose bearer token came with the request, or 401."""
-    vault: Vault = request.app.state.assistant.vault
-    found = vault.authenticate(creds.credentials) if creds else None
-    if found is None or found.household_id != request.app.state.assistant.household_id:
-        raise HTTPException(
-            401,
-            "a valid device token is required (confide devices add NAME)",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    return found
-
-
-DeviceDep = Annotated[Device, Depends(authenticated_device)]
 
 
 async def post_speech(request: Request, _dev: DeviceDep) -> Response:
@@ -112,28 +79,8 @@ def create_app(
     def fire() -> None:
         announcements.add(runner.fire_due())
 
-    async def repeat(chore: Chore) -> None:
-        while True:
-            try:
-                await asyncio.to_thread(chore.run)
-            except Exception as err:  # noqa: BLE001 - a chore must outlive any one failure
-                log.warning("%s failed (%s); retrying", chore.name, type(err).__name__)
-            await asyncio.sleep(chore.every)
-
     every = [*([Chore("firing due records", tick_seconds, fire)] if tick_seconds else []), *chores]
-
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        tasks = [asyncio.create_task(repeat(chore)) for chore in every]
-        try:
-            yield
-        finally:
-            for task in tasks:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-
-    app = FastAPI(title="Confide", version="1", lifespan=lifespan)
+    app = FastAPI(title="Confide", version="1", lifespan=chores_lifespan(every))
     app.state.assistant = runner
     app.state.voices = Voices()
 
@@ -248,4 +195,5 @@ def create_app(
             for m in messages
         ]
 
+    app.include_router(deletions_router)
     return app

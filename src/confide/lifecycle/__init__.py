@@ -8,6 +8,7 @@ Only what is exported here is public.  The physical work is the vault's
 from confide.lifecycle.deletion import (
     Acknowledged,
     acknowledge,
+    erase_batch,
     execute,
     forget,
     pending,
@@ -31,6 +32,7 @@ __all__ = [
     "SelectionError",
     "Verification",
     "acknowledge",
+    "erase_batch",
     "execute",
     "forget",
     "list_receipts",

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from confide.lifecycle.receipts import Receipt, load_receipt, receipt_message
 from confide.lifecycle.selection import Selection
-from confide.vault import NotFoundError, Vault
+from confide.vault import AuditEntry, NotFoundError, Vault
 from confide.vault.erase import (
     ErasedTurns,
     check_scope,
@@ -51,6 +51,7 @@ class Acknowledged:
 
     receipt_id: str
     turns: int
+    audit_entry: AuditEntry  # anchor it once the acknowledging transaction commits
 
 
 def acknowledge(
@@ -95,8 +96,8 @@ def acknowledge(
         ).rowcount
     if selection.mode == "turn" and planned == 0:
         raise NotFoundError(f"no turn {selection.turn_id!r} to forget; see `confide history`")
-    vault.append_audit(conn, household_id, actor, "deletion.requested", [receipt_id])
-    return Acknowledged(receipt_id, planned)
+    entry = vault.append_audit(conn, household_id, actor, "deletion.requested", [receipt_id])
+    return Acknowledged(receipt_id, planned, entry)
 
 
 def request(
@@ -113,6 +114,7 @@ def request(
         done = acknowledge(
             vault, conn, household_id, selection, scope=scope, actor=actor, kinds=kinds
         )
+    vault.anchor_audit(household_id, done.audit_entry)
     return done
 
 

@@ -8,6 +8,8 @@ through ``ctx.records``, a :class:`RecordStore` bound to the current turn.
 from confide.skills.alarms import AlarmSkill
 from confide.skills.base import (
     Action,
+    Forgetter,
+    Forgotten,
     Member,
     RecordKind,
     RecordStatus,
@@ -36,6 +38,8 @@ __all__ = [
     "CalendarSkill",
     "ClockSkill",
     "Fired",
+    "Forgetter",
+    "Forgotten",
     "Member",
     "MessageSkill",
     "PrivacySkill",

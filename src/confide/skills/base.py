@@ -86,6 +86,22 @@ class RecordStore(Protocol):
 
 
 @dataclass(frozen=True)
+class Forgotten:
+    """What a deletion asked for by voice removed: counts and kinds, never content."""
+
+    turns: int  # requests forgotten
+    removed: int  # items removed (keys destroyed, rows and blobs deleted)
+    kept: Mapping[str, int] = field(default_factory=dict)  # surviving record kinds -> count
+    receipt_id: str | None = None
+
+
+class Forgetter(Protocol):
+    """Forgets the speaker's turns - ``last`` (before this one) or ``today`` - with scope voice."""
+
+    def __call__(self, what: Literal["last", "today"]) -> Forgotten: ...
+
+
+@dataclass(frozen=True)
 class SkillContext:
     """Everything a skill may use while handling one intent."""
 
@@ -94,6 +110,7 @@ class SkillContext:
     members: Sequence[Member]
     contacts: Sequence[str]
     records: RecordStore
+    forget: Forgetter | None = None  # given by the assistant to the privacy skill's turns
 
 
 @dataclass(frozen=True)
@@ -103,7 +120,7 @@ class Action:
     ``data`` holds what was set (it is voice-derived content: the vault encrypts it).
     """
 
-    op: Literal["create", "update", "cancel", "read"]
+    op: Literal["create", "update", "cancel", "read", "delete"]
     kind: str
     record_id: str | None = None
     data: Mapping[str, Any] = field(default_factory=dict)

@@ -5,19 +5,31 @@ the active ones they own, the messages waiting for them from others, and, honest
 finished or cancelled records still held until retention removes them.  Recordings and
 transcripts are not visible to skills; the reply points to the history (CLI, API) for those.
 
-Deleting by voice comes later: the two ``forget`` intents say so and do nothing.
+``privacy.forget_last`` ("delete what I just said") and ``privacy.forget_today`` ("forget
+everything I said today") forget the speaker's turns through ``ctx.forget`` (given by the
+assistant: a durable deletion with scope voice and a receipt), and the reply says what was
+removed and what was kept - in counts and kinds, never quoting what was said (the reply is
+itself stored, and must not copy deleted content into a new turn).  Without ``ctx.forget`` (a
+caller that cannot delete) the skill says so and does nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from confide.skills._common import join_words, plural
-from confide.skills.base import Action, RecordKind, SkillContext, SkillError, SkillResult
+from confide.skills.base import (
+    Action,
+    Forgotten,
+    RecordKind,
+    SkillContext,
+    SkillError,
+    SkillResult,
+)
 
-#: The reply to ``privacy.forget_last`` and ``privacy.forget_today``.
-CANNOT_FORGET = "I can't delete by voice yet."
+#: The reply to ``privacy.forget_*`` when this turn cannot delete (no ``ctx.forget``).
+CANNOT_FORGET = "I can't delete from here; use your history in the app to delete it."
 
 #: Each record kind with its spoken singular and plural, in the order they are read out.
 KIND_NAMES: tuple[tuple[RecordKind, str, str], ...] = (
@@ -41,8 +53,20 @@ class PrivacySkill:
         if intent == "privacy.explain":
             return self._explain(ctx)
         if intent in ("privacy.forget_last", "privacy.forget_today"):
-            return SkillResult(CANNOT_FORGET)
+            return self._forget("last" if intent == "privacy.forget_last" else "today", ctx)
         raise SkillError(f"The privacy skill does not handle {intent!r}.", code="unknown_intent")
+
+    def _forget(self, what: Literal["last", "today"], ctx: SkillContext) -> SkillResult:
+        if ctx.forget is None:
+            return SkillResult(CANNOT_FORGET)
+        done = ctx.forget(what)
+        action = Action(
+            "delete",
+            "turns",
+            record_id=done.receipt_id,
+            data={"turns": done.turns, "removed": done.removed, "kept": dict(done.kept)},
+        )
+        return SkillResult(forget_reply(what, done), (action,))
 
     def _explain(self, ctx: SkillContext) -> SkillResult:
         me = ctx.speaker.id
@@ -75,3 +99,45 @@ class PrivacySkill:
             )
         reply += " Your history shows every request I keep and everything made from it."
         return SkillResult(reply, tuple(actions))
+
+
+#: Spoken names of records that survive a deletion with scope voice.
+KEPT_NAMES: dict[str, tuple[str, str]] = {
+    "alarm": ("alarm", "alarms"),
+    "timer": ("timer", "timers"),
+    "reminder": ("reminder", "reminders"),
+    "calendar_event": ("calendar event", "calendar events"),
+    "message": ("message", "messages"),
+    "shopping_item": ("shopping list item", "shopping list items"),
+}
+
+
+def _kept_phrase(kept: Mapping[str, int]) -> str:
+    parts = []
+    for kind, count in sorted(kept.items()):
+        one, many = KEPT_NAMES.get(kind, ("record", "records"))
+        parts.append(one if count == 1 else f"{count} {many}")
+    return join_words(parts)
+
+
+def forget_reply(what: Literal["last", "today"], done: Forgotten) -> str:
+    """The spoken confirmation: what was removed and what was kept, as counts and kinds."""
+    if not done.turns:
+        return (
+            "There was nothing before this to delete."
+            if what == "last"
+            else "You haven't said anything else today, so there was nothing to delete."
+        )
+    stored = plural(done.removed, "thing", "things")
+    if what == "last":
+        reply = f"Done. I deleted your last request and the {stored} stored with it."
+    else:
+        requests = plural(done.turns, "request")
+        reply = f"Done. I deleted your {requests} from today and the {stored} stored with them."
+    if done.kept:
+        pronoun = "it" if sum(done.kept.values()) == 1 else "them"
+        reply += (
+            f" I kept the {_kept_phrase(done.kept)} you asked for;"
+            f" ask me to cancel or remove {pronoun} if you don't want {pronoun}."
+        )
+    return reply

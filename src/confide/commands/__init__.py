@@ -1,0 +1,1 @@
+"""Groups of ``confide`` commands, each registered on the main app by :mod:`confide.cli`."""
