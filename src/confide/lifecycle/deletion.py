@@ -85,15 +85,18 @@ def acknowledge(
     sources = [selection.query(household_id)]
     if scope == "everything" and selection.mode != "last":
         sources.append(selection.survivors_query(household_id))
-    planned = 0
     for source in sources:
         chosen = source.subquery()
-        planned += conn.execute(
+        conn.execute(
             receipt_turns.insert().from_select(
                 ["receipt_id", "turn_id", "status"],
                 sa.select(sa.literal(receipt_id), chosen.c[0], sa.literal(PLANNED)),
             )
-        ).rowcount
+        )
+    # (rowcount of INSERT ... SELECT is not reliable on every driver: count what was planned)
+    planned = conn.execute(
+        sa.select(sa.func.count()).where(receipt_turns.c.receipt_id == receipt_id)
+    ).scalar_one()
     if selection.mode == "turn" and planned == 0:
         raise NotFoundError(f"no turn {selection.turn_id!r} to forget; see `confide history`")
     entry = vault.append_audit(conn, household_id, actor, "deletion.requested", [receipt_id])
@@ -223,11 +226,11 @@ def execute(vault: Vault, receipt_id: str, *, batch: int = BATCH_TURNS) -> None:
         if not handled:
             break
         remove_blobs(vault, blobs)
+    _close(vault, receipt_id)
     if not compact(vault):
         log.warning(
             "deletion %s: the WAL is still in use; it is emptied by the next one", receipt_id
         )
-    _close(vault, receipt_id)
     log.info("deletion %s done", receipt_id)
 
 
