@@ -560,6 +560,9 @@ def serve(
 from confide.commands import forgetting  # noqa: E402 - command groups register on `app`
 
 forgetting.register(app)
+from confide.commands import backups  # noqa: E402
+
+backups.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

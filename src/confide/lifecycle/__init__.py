@@ -5,6 +5,13 @@ Only what is exported here is public.  The physical work is the vault's
 (:mod:`confide.vault.erase`); this package plans it, makes it durable and accounts for it.
 """
 
+from confide.lifecycle.backup import (
+    BackupManifest,
+    RestoreReport,
+    create_backup,
+    restore_backup,
+    verify_backup,
+)
 from confide.lifecycle.deletion import (
     Acknowledged,
     acknowledge,
@@ -24,14 +31,17 @@ __all__ = [
     "MODES",
     "Acknowledged",
     "BackupError",
+    "BackupManifest",
     "LifecycleError",
     "Problem",
     "Receipt",
     "ReceiptTurn",
+    "RestoreReport",
     "Selection",
     "SelectionError",
     "Verification",
     "acknowledge",
+    "create_backup",
     "erase_batch",
     "execute",
     "forget",
@@ -39,6 +49,8 @@ __all__ = [
     "load_receipt",
     "pending",
     "request",
+    "restore_backup",
     "resume_pending",
+    "verify_backup",
     "verify_erasure",
 ]
