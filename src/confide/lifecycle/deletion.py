@@ -12,6 +12,7 @@ with ``FOR UPDATE SKIP LOCKED``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from collections.abc import Sequence
@@ -170,7 +171,7 @@ def erase_batch(
                 "rid": receipt_id,
                 "tid": turn_id,
                 "at": at,
-                "entries": json.dumps([i.to_row() for i in erased.items.get(turn_id, [])]),
+                "entries": json.dumps(erased.items.get(turn_id, []), separators=(",", ":")),
             }
             for turn_id in batch
         ],
@@ -194,30 +195,45 @@ def _erased_blobs(vault: Vault, receipt_id: str) -> list[str]:
         ]
 
 
-def _close(vault: Vault, receipt_id: str) -> None:
-    """Mark the receipt done, sealed with its MAC, and log it (ids only)."""
+def close_in(
+    vault: Vault, conn: sa.Connection, receipt_id: str
+) -> tuple[Receipt, AuditEntry | None]:
+    """Mark the receipt done, seal it with its MAC and log it (ids only), in ``conn``'s
+    transaction; a receipt already done, or with turns still planned, is left as it is."""
+    row = conn.execute(sa.select(receipts).where(receipts.c.id == receipt_id)).one()
+    if row.status == DONE or _planned_batch(conn, receipt_id, 1):
+        return load_receipt(vault, row.household_id, receipt_id, conn=conn), None
+    conn.execute(
+        receipts.update()
+        .where(receipts.c.id == receipt_id)
+        .values(status=DONE, completed_at=vault.now())
+    )
+    receipt = load_receipt(vault, row.household_id, receipt_id, conn=conn)
+    mac = vault.seal_digest(row.household_id, receipt_message(receipt))
+    conn.execute(receipts.update().where(receipts.c.id == receipt_id).values(mac=mac))
+    entry = vault.append_audit(
+        conn, row.household_id, row.actor, "deletion.completed", [receipt_id]
+    )
+    return dataclasses.replace(receipt, mac=mac), entry
+
+
+def _close(vault: Vault, receipt_id: str) -> Receipt:
     with vault.engine.begin() as conn:
-        row = conn.execute(sa.select(receipts).where(receipts.c.id == receipt_id)).one()
-        if row.status == DONE:
-            return
-        if _planned_batch(conn, receipt_id, 1):
-            return  # another worker still has turns of it
-        at = vault.now()
-        conn.execute(
-            receipts.update()
-            .where(receipts.c.id == receipt_id)
-            .values(status=DONE, completed_at=at)
-        )
-        receipt = load_receipt(vault, row.household_id, receipt_id, conn=conn)
-        mac = vault.seal_digest(row.household_id, receipt_message(receipt))
-        conn.execute(receipts.update().where(receipts.c.id == receipt_id).values(mac=mac))
-        entry = vault.append_audit(
-            conn, row.household_id, row.actor, "deletion.completed", [receipt_id]
-        )
-    vault.anchor_audit(row.household_id, entry)
+        receipt, entry = close_in(vault, conn, receipt_id)
+    if entry is not None:
+        vault.anchor_audit(receipt.household_id, entry)
+    return receipt
 
 
-def execute(vault: Vault, receipt_id: str, *, batch: int = BATCH_TURNS) -> None:
+def _tidy(vault: Vault, receipt_id: str) -> None:
+    if not compact(vault):
+        log.warning(
+            "deletion %s: the WAL is still in use; it is emptied by the next one", receipt_id
+        )
+    log.info("deletion %s done", receipt_id)
+
+
+def execute(vault: Vault, receipt_id: str, *, batch: int = BATCH_TURNS) -> Receipt:
     """Carry a pending deletion to the end (idempotent: safe to run again after a crash)."""
     remove_blobs(vault, _erased_blobs(vault, receipt_id))  # left over by a crash, if any
     while True:
@@ -226,12 +242,9 @@ def execute(vault: Vault, receipt_id: str, *, batch: int = BATCH_TURNS) -> None:
         if not handled:
             break
         remove_blobs(vault, blobs)
-    _close(vault, receipt_id)
-    if not compact(vault):
-        log.warning(
-            "deletion %s: the WAL is still in use; it is emptied by the next one", receipt_id
-        )
-    log.info("deletion %s done", receipt_id)
+    receipt = _close(vault, receipt_id)
+    _tidy(vault, receipt_id)
+    return receipt
 
 
 def forget(
@@ -242,10 +255,28 @@ def forget(
     scope: str = "voice",
     actor: str,
 ) -> Receipt:
-    """Acknowledge, carry out and return the receipt of one deletion."""
-    done = request(vault, household_id, selection, scope=scope, actor=actor)
-    execute(vault, done.receipt_id)
-    return load_receipt(vault, household_id, done.receipt_id)
+    """Acknowledge, carry out and return the receipt of one deletion.
+
+    A small deletion (up to one batch of turns) is planned, erased and - unless blob files
+    must go first - closed in a single transaction: its commit is the acknowledgement and the
+    completion at once.  A larger one is acknowledged first, then erased batch by batch.
+    """
+    with vault.engine.begin() as conn:
+        done = acknowledge(vault, conn, household_id, selection, scope=scope, actor=actor)
+        entry: AuditEntry | None = done.audit_entry
+        blobs: list[str] = []
+        receipt: Receipt | None = None
+        if done.turns <= BATCH_TURNS:
+            _handled, blobs = erase_batch(vault, conn, done.receipt_id, limit=None)
+            if not blobs:
+                receipt, closed = close_in(vault, conn, done.receipt_id)
+                entry = closed or entry
+    if entry is not None:
+        vault.anchor_audit(household_id, entry)
+    if receipt is None:
+        return execute(vault, done.receipt_id)
+    _tidy(vault, done.receipt_id)
+    return receipt
 
 
 def pending(vault: Vault) -> list[str]:

@@ -6,6 +6,7 @@ the exact byte string covered), so an edited receipt is detected by ``verify-era
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -20,12 +21,20 @@ from confide.vault.schema import receipt_turns, receipts
 
 @dataclass(frozen=True)
 class ReceiptTurn:
-    """One turn of a deletion: ``planned`` (acknowledged) or ``erased`` with its items."""
+    """One turn of a deletion: ``planned`` (acknowledged) or ``erased`` with its items.
+
+    ``entries`` is the stored JSON text (what the receipt's MAC covers); ``items`` parses it
+    on first use - a member's whole history makes hundreds of thousands of them.
+    """
 
     turn_id: str
     status: str
     at: float | None
-    items: tuple[ErasedItem, ...]
+    entries: str | None
+
+    @functools.cached_property
+    def items(self) -> tuple[ErasedItem, ...]:
+        return tuple(ErasedItem.from_row(i) for i in json.loads(self.entries or "[]"))
 
 
 @dataclass(frozen=True)
@@ -106,8 +115,10 @@ def receipt_message(receipt: Receipt) -> bytes:
         repr(receipt.created_at),
         repr(receipt.completed_at),
     ]
-    body = [[t.turn_id, t.status, repr(t.at), [i.to_row() for i in t.items]] for t in receipt.turns]
-    return json.dumps([head, body], separators=(",", ":")).encode()
+    # One line per turn; ids and statuses hold no tab or newline, entries are compact JSON.
+    parts = [json.dumps(head, separators=(",", ":"))]
+    parts.extend(f"{t.turn_id}\t{t.status}\t{t.at!r}\t{t.entries}" for t in receipt.turns)
+    return "\n".join(parts).encode()
 
 
 def _receipt(row: Any, turns: list[Any]) -> Receipt:
@@ -126,13 +137,7 @@ def _receipt(row: Any, turns: list[Any]) -> Receipt:
         verified_at=row.verified_at,
         mac=row.mac,
         turns=tuple(
-            ReceiptTurn(
-                t.turn_id,
-                t.status,
-                t.at,
-                tuple(ErasedItem.from_row(i) for i in json.loads(t.entries or "[]")),
-            )
-            for t in turns
+            ReceiptTurn(turn_id, status, at, entries) for turn_id, status, at, entries in turns
         ),
     )
 
@@ -152,7 +157,12 @@ def load_receipt(
     if row is None:
         raise NotFoundError(f"no receipt {receipt_id!r}; see `confide receipts`")
     turns = conn.execute(
-        sa.select(receipt_turns)
+        sa.select(
+            receipt_turns.c.turn_id,
+            receipt_turns.c.status,
+            receipt_turns.c.at,
+            receipt_turns.c.entries,
+        )
         .where(receipt_turns.c.receipt_id == receipt_id)
         .order_by(receipt_turns.c.turn_id)
     ).all()

@@ -97,11 +97,17 @@ _TOMBSTONED_RECORDS = _RECORD_ROWS.where(
 )
 
 
+#: An item as stored in a receipt: ``[id, kind, store, action, reason]`` (see ErasedItem).
+Entry = list[str | None]
+
+
 @dataclass(frozen=True)
 class ErasedTurns:
-    """What :func:`erase_turns` did: items per turn id, and the blobs still to remove."""
+    """What :func:`erase_turns` did: entries per turn id, and the blobs still to remove.
 
-    items: dict[str, list[ErasedItem]]
+    Entries are plain lists (a member's history is hundreds of thousands of them)."""
+
+    items: dict[str, list[Entry]]
     blobs: list[str]
     missing: list[str]  # asked for, but no such turn (already erased, or never existed)
 
@@ -126,8 +132,9 @@ def erase_turns(
     if not ids:
         return ErasedTurns({}, [], [])
     found = conn.execute(_TURN_ROWS, {"ids": ids, "hh": household_id}).all()
-    items: dict[str, list[ErasedItem]] = {
-        row.id: [ErasedItem(row.key_id, "data_key", KEY_TABLE, DESTROYED)] for row in found
+    items: dict[str, list[Entry]] = {
+        turn_id: [[key_id, "data_key", KEY_TABLE, DESTROYED, None]]
+        for turn_id, _member, key_id, _at in found
     }
     present = list(items)
     if scope == "everything":  # records that survived an earlier deletion of their turn
@@ -136,46 +143,47 @@ def erase_turns(
     if not present:
         return ErasedTurns(items, [], [t for t in ids if t not in items])
     blobs: list[str] = []
-    for art in conn.execute(_ARTIFACT_ROWS, {"ids": present}):
-        items[art.turn_id].append(
-            ErasedItem(art.id, art.kind, _location(vault, art.id, art.store), DELETED)
-        )
-        if art.store == "blob":
-            blobs.append(art.id)
+    for art_id, turn_id, kind, store in conn.execute(_ARTIFACT_ROWS, {"ids": present}):
+        if store == "blob":
+            blobs.append(art_id)
+            items[turn_id].append([art_id, kind, _location(vault, art_id, store), DELETED, None])
+        else:
+            items[turn_id].append([art_id, kind, ARTIFACT_TABLE, DELETED, None])
     keep = scope == "voice"
-    for rec in conn.execute(_RECORD_ROWS, {"ids": present, "hh": household_id}):
-        action, reason = (KEPT, KEPT_BY_SCOPE) if keep else (DELETED, None)
-        items[rec.origin_turn_id].append(ErasedItem(rec.id, rec.kind, RECORD_TABLE, action, reason))
-    for row in found:
-        items[row.id].append(ErasedItem(row.id, "turn", TURN_TABLE, DELETED))
+    action, reason = (KEPT, KEPT_BY_SCOPE) if keep else (DELETED, None)
+    records = conn.execute(_RECORD_ROWS, {"ids": present, "hh": household_id})
+    for rec_id, origin, kind in records:
+        items[origin].append([rec_id, kind, RECORD_TABLE, action, reason])
+    for turn_id in present:
+        items[turn_id].append([turn_id, "turn", TURN_TABLE, DELETED, None])
 
     conn.execute(_DELETE_ARTIFACTS, {"ids": present})
     if not keep:
         conn.execute(_DELETE_RECORDS, {"ids": present, "hh": household_id})
     conn.execute(_DELETE_TURNS, {"ids": present})
-    conn.execute(_DELETE_KEYS, {"ids": [row.key_id for row in found]})
+    conn.execute(_DELETE_KEYS, {"ids": [key_id for _t, _m, key_id, _a in found]})
     conn.execute(
         _INSERT_TOMBSTONE,
         [
             {
-                "turn_id": row.id,
+                "turn_id": turn_id,
                 "household_id": household_id,
-                "member_id": row.member_id,
-                "turn_created_at": row.created_at,
+                "member_id": member_id,
+                "turn_created_at": created_at,
                 "deleted_at": at,
                 "receipt_id": receipt_id,
             }
-            for row in found
+            for turn_id, member_id, _key, created_at in found
         ],
     )
-    for row in found:
-        vault.keyring.forget_cached(row.key_id)
+    for _turn, _member, key_id, _at in found:
+        vault.keyring.forget_cached(key_id)
     missing = [turn_id for turn_id in ids if turn_id not in items]
     return ErasedTurns(items, blobs, missing)
 
 
 def _erase_survivors(
-    conn: sa.Connection, household_id: str, stones: list[str], items: dict[str, list[ErasedItem]]
+    conn: sa.Connection, household_id: str, stones: list[str], items: dict[str, list[Entry]]
 ) -> None:
     """Delete the records still linked to tombstones ``stones``, noting them in ``items``."""
     if not stones:
@@ -183,7 +191,7 @@ def _erase_survivors(
     found = conn.execute(_TOMBSTONED_RECORDS, {"ids": stones, "hh": household_id}).all()
     for rec in found:
         items.setdefault(rec.origin_turn_id, []).append(
-            ErasedItem(rec.id, rec.kind, RECORD_TABLE, DELETED)
+            [rec.id, rec.kind, RECORD_TABLE, DELETED, None]
         )
     if found:
         conn.execute(
@@ -223,11 +231,11 @@ def erase_artifacts(
         .where(condition),
         {"ids": ids, "kinds": wanted},
     ).all()
-    items: dict[str, list[ErasedItem]] = {}
+    items: dict[str, list[Entry]] = {}
     blobs: list[str] = []
     for art in rows:
         items.setdefault(art.turn_id, []).append(
-            ErasedItem(art.id, art.kind, _location(vault, art.id, art.store), DELETED)
+            [art.id, art.kind, _location(vault, art.id, art.store), DELETED, None]
         )
         if art.store == "blob":
             blobs.append(art.id)

@@ -90,6 +90,11 @@ class Keyring:
         self._remember(key_id, key)
         return key
 
+    def holds(self, key_id: str) -> bool:
+        """Whether this process still has ``key_id`` unwrapped in memory."""
+        with self._lock:
+            return key_id in self._data
+
     def forget_cached(self, key_id: str) -> None:
         with self._lock:
             self._data.pop(key_id, None)
