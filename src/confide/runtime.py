@@ -122,7 +122,11 @@ def open_installation(home: Path | None, db_url: str | None) -> Installation:
 
 
 def finish_deletions(vault: Vault) -> list[str]:
-    """Complete every acknowledged deletion a killed process left unfinished (invariant 6)."""
+    """Complete every acknowledged deletion a killed process left unfinished (invariant 6),
+    and remove the blob files of writes that never committed."""
     from confide.lifecycle import resume_pending
+    from confide.lifecycle.residue import remove_residue
 
-    return resume_pending(vault)
+    finished = resume_pending(vault)
+    remove_residue(vault)
+    return finished

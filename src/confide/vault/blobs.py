@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -73,6 +74,20 @@ class BlobStore:
         except FileNotFoundError:
             return False
         return True
+
+    def strays(self, older_than: float) -> list[Path]:
+        """Temporary files of writes that never finished (a process killed mid-write), last
+        modified more than ``older_than`` seconds ago."""
+        if not self.root.exists():
+            return []
+        cutoff = time.time() - older_than
+        return [p for p in self.root.glob("*/.tmp-*.blob") if p.stat().st_mtime < cutoff]
+
+    def remove_file(self, path: Path) -> None:
+        """Remove one file of the store by path (a stray temporary file)."""
+        if path.parent.parent != self.root:
+            raise NotFoundError(f"{path} is not in the blob store")
+        path.unlink(missing_ok=True)
 
     def ids(self) -> Iterator[str]:
         """Every blob id present (stray temporary files are reported as ids too)."""

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from confide.vault import _crypto
 from confide.vault.errors import NotFoundError
 from confide.vault.keyring import artifact_aad
-from confide.vault.models import StoredItem, TurnInfo, TurnLineage
+from confide.vault.models import StoredItem, TurnInfo, TurnLineage, iso
 from confide.vault.schema import action_records, artifacts, data_keys, members, tombstones, turns
 from confide.vault.session import ARTIFACT_TABLE, RECORD_TABLE
 from confide.vault.store import Vault
@@ -84,6 +84,17 @@ def lineage(vault: Vault, household_id: str, turn_id: str) -> TurnLineage:
             .where(turns.c.id == turn_id, turns.c.household_id == household_id)
         ).first()
         if row is None:
+            stone = conn.execute(
+                sa.select(tombstones.c.deleted_at, tombstones.c.receipt_id).where(
+                    tombstones.c.turn_id == turn_id, tombstones.c.household_id == household_id
+                )
+            ).first()
+            if stone is not None:
+                raise NotFoundError(
+                    f"turn {turn_id} was forgotten on {iso(stone.deleted_at)}; "
+                    f"see `confide receipts {stone.receipt_id}`",
+                    code="forgotten",
+                )
             raise NotFoundError(f"no turn {turn_id!r}; see `confide history`")
         key_at = conn.execute(
             sa.select(data_keys.c.created_at).where(data_keys.c.id == row.key_id)
