@@ -63,10 +63,24 @@ ITEMS = [
 ]
 
 
+@dataclass(frozen=True)
+class Database:
+    """Where the vault lives: SQLite in the home (``url`` None) or a PostgreSQL schema."""
+
+    url: str | None = None
+    schema: str | None = None
+
+    def args(self) -> list[str]:
+        return [] if self.url is None else [self.url, self.schema or ""]
+
+
+_DB = Database()
+
+
 def _open(home: Path):
     from confide.vault import Vault
 
-    return Vault.open(home)
+    return Vault.open(home, url=_DB.url, schema=_DB.schema)
 
 
 def seed(home: Path) -> str:
@@ -180,14 +194,32 @@ def _check(home: Path, household_id: str, lines: list[str], trial: Trial) -> Non
         vault.close()
 
 
-def run_trial(seed_home: Path, household_id: str, work: Path, rng: random.Random) -> Trial:
-    """One copy of the seeded home, one worker killed after a random delay, one check."""
+def _pg_schema(url: str, drop: str | None = None) -> str:
+    engine = sa.create_engine(url)
+    name = drop or f"crash_{os.urandom(6).hex()}"
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f'DROP SCHEMA "{name}" CASCADE' if drop else f'CREATE SCHEMA "{name}"')
+    engine.dispose()
+    return name
+
+
+def run_trial(seed_home: Path | None, household_id: str, work: Path, rng: random.Random) -> Trial:
+    """One copy of the seeded home (on PostgreSQL: a freshly seeded schema), one worker killed
+    after a random delay, one check."""
+    global _DB  # noqa: PLW0603 - the harness runs one database at a time
     home = work / "home"
-    shutil.copytree(seed_home, home)
+    if seed_home is None:
+        assert _DB.url is not None
+        _DB = Database(_DB.url, _pg_schema(_DB.url))
+        household_id = seed(home)
+    else:
+        shutil.copytree(seed_home, home)
     # half the kills land early (during the batched deletion of Ben's turns), half anywhere
-    trial = Trial(delay_ms=round(rng.uniform(0, 60 if rng.random() < 0.5 else 450), 1))
+    # (PostgreSQL round trips make the same work take about three times as long)
+    scale = 1 if _DB.url is None else 3
+    trial = Trial(delay_ms=round(scale * rng.uniform(0, 60 if rng.random() < 0.5 else 450), 1))
     proc = subprocess.Popen(
-        [sys.executable, __file__, "--worker", str(home), household_id],
+        [sys.executable, __file__, "--worker", str(home), household_id, *_DB.args()],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -207,20 +239,29 @@ def run_trial(seed_home: Path, household_id: str, work: Path, rng: random.Random
     lines = [line.strip() for line in out.splitlines() if line.strip()]
     _check(home, household_id, lines, trial)
     shutil.rmtree(work, ignore_errors=True)
+    if _DB.url is not None and _DB.schema is not None:
+        _pg_schema(_DB.url, drop=_DB.schema)
     return trial
 
 
 def run_trials(
-    count: int, *, seed_value: int = 20261201, folder: Path | None = None
+    count: int, *, seed_value: int = 20261201, folder: Path | None = None, url: str | None = None
 ) -> list[Trial]:
+    """``count`` trials on SQLite, or on the PostgreSQL server at ``url`` (a schema each)."""
+    global _DB  # noqa: PLW0603 - the harness runs one database at a time
+    _DB = Database(url)
     rng = random.Random(seed_value)
     base = Path(tempfile.mkdtemp(prefix="confide-crash-", dir=folder))
     try:
-        seed_home = base / "seed"
-        household_id = seed(seed_home)
+        seed_home: Path | None = None
+        household_id = ""
+        if url is None:
+            seed_home = base / "seed"
+            household_id = seed(seed_home)
         return [run_trial(seed_home, household_id, base / f"trial-{i}", rng) for i in range(count)]
     finally:
         shutil.rmtree(base, ignore_errors=True)
+        _DB = Database()
 
 
 def table(trials: list[Trial]) -> str:
@@ -243,13 +284,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=200)
     parser.add_argument("--seed", type=int, default=20261201)
-    parser.add_argument("--worker", nargs=2, metavar=("HOME", "HOUSEHOLD"), help=argparse.SUPPRESS)
+    parser.add_argument("--db", help="a PostgreSQL URL (default: SQLite in each home)")
+    parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
+        global _DB  # noqa: PLW0603
+        if len(args.worker) == 4:
+            _DB = Database(args.worker[2], args.worker[3])
         worker(Path(args.worker[0]), args.worker[1])
         return 0
     started = time.perf_counter()
-    trials = run_trials(args.trials, seed_value=args.seed)
+    trials = run_trials(args.trials, seed_value=args.seed, url=args.db)
     print(table(trials))
     print(f"({time.perf_counter() - started:.0f} s)")
     return 1 if any(t.problems for t in trials) else 0

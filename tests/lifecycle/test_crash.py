@@ -12,19 +12,30 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 
+import pytest
+
+from conftest import PG_URL
 from crash_trials import run_trials, table
 
-TRIALS = 50
+TRIALS = {"sqlite": 50, "postgres": 12}
 
 
-def test_kill_9_during_ingest_and_deletion_loses_nothing_and_resurrects_nothing():
-    trials = run_trials(TRIALS)  # in a temporary directory of its own, removed afterwards
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def test_kill_9_during_ingest_and_deletion_loses_nothing_and_resurrects_nothing(backend, request):
+    url = None
+    if backend == "postgres":
+        request.getfixturevalue("pg_admin")  # starts the server if it is not running
+        url = PG_URL
+    count = TRIALS[backend]
+    trials = run_trials(count, url=url)  # in a temporary directory of its own, then removed
     report = table(trials)
     print(report)
-    assert len(trials) == TRIALS
+    assert len(trials) == count
     assert not any(t.problems for t in trials), report
     # the kills really interrupted work: most trials died before the worker finished, and
     # between them they saw deletions acknowledged and turns stored
-    assert sum(not t.finished for t in trials) >= TRIALS // 2, report
-    assert sum(t.acked for t in trials) > TRIALS
-    assert sum(t.stored for t in trials) > TRIALS
+    assert sum(not t.finished for t in trials) >= count // 2, report
+    assert sum(t.acked for t in trials) > count
+    assert sum(t.stored for t in trials) > count
