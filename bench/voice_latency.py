@@ -19,7 +19,9 @@ side included) are synthesised in memory (espeak-ng + sox; nothing is kept), the
 3. **serve** - a real ``confide serve`` subprocess (fresh home, its demo household) on
    127.0.0.1: once Wyoming answers ``describe`` and two transcribe round trips are done,
    VmRSS and VmHWM from /proc/PID/status in MB (10^6 bytes; target <= 250 MB); then again
-   after a shopping-list change and the transcribe that rebuilds the grammar.
+   after a shopping-list change and the transcribe that rebuilds the grammar, and after two
+   streams sent at once on two connections (they take turns with the one decoder pair; the
+   slower of the two round trips is reported).
 
 Usage (needs espeak-ng and sox; about a minute on 2 cores)::
 
@@ -259,6 +261,14 @@ async def _talk_to_serve(
         await handle_round_trip(tcp, "add milk to the shopping list")
         _, rebuild_ms = await transcribe_round_trip(tcp, samples)
     changed = memory_mb(proc.pid)
+    async with (
+        AsyncTcpClient(HOST, port, connect_timeout=5, read_timeout=timeout_s) as one,
+        AsyncTcpClient(HOST, port, connect_timeout=5, read_timeout=timeout_s) as other,
+    ):
+        both = await asyncio.gather(
+            transcribe_round_trip(one, samples), transcribe_round_trip(other, samples)
+        )
+    concurrent = memory_mb(proc.pid)
     return {
         "ready_s": round(ready_s, 2),
         "rss_at_ready_mb": before.get("VmRSS"),
@@ -267,6 +277,8 @@ async def _talk_to_serve(
         "rebuild_stt_ms": round(rebuild_ms, 1),
         **{k.lower() + "_mb": v for k, v in loaded.items()},
         **{k.lower() + "_after_change_mb": v for k, v in changed.items()},
+        "concurrent_stt_ms": round(max(ms for _, ms in both), 1),
+        **{k.lower() + "_after_concurrent_mb": v for k, v in concurrent.items()},
     }
 
 
@@ -378,6 +390,10 @@ def print_table(report: dict[str, Any]) -> None:
               f"{serve['rebuild_stt_ms']} ms (grammar rebuilt), VmRSS "
               f"{serve.get('vmrss_after_change_mb')} MB, VmHWM "
               f"{serve.get('vmhwm_after_change_mb')} MB")  # fmt: skip
+        print(f"# confide serve, two streams at once: slower transcript "
+              f"{serve.get('concurrent_stt_ms')} ms, VmRSS "
+              f"{serve.get('vmrss_after_concurrent_mb')} MB, VmHWM "
+              f"{serve.get('vmhwm_after_concurrent_mb')} MB")  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -13,14 +13,18 @@ from pathlib import Path
 
 import httpx
 import pytest
+import uvicorn
 
 pytest.importorskip("pocketsphinx")
 
 from voice_wavgen import chunk, fmt_body, pcm, riff, sine, wav
 
-from apiserver import serving
+from apiserver import free_port, serving
 from confide import runtime
+from confide.assistant import Assistant
+from confide.hub import create_app
 from confide.vault import Vault, lineage
+from confide.voice.recognizers import PocketsphinxRecognizer
 from confide.voice_turns import MAX_WAV_BYTES
 from speechgen import needs_speech, synthesise_wav
 
@@ -191,4 +195,39 @@ def test_openapi_documents_the_audio_body(api: Api) -> None:
     assert content["audio/wav"]["schema"] == {"type": "string", "format": "binary"}
     assert content["application/json"]["schema"]["required"] == ["text"]
     assert "member" in {p["name"] for p in operation["parameters"]}
-    assert {"400", "413", "415"} <= set(operation["responses"])
+    assert {"400", "413", "415", "503"} <= set(operation["responses"])
+
+
+def test_a_busy_recogniser_is_a_503_json_answer_and_stores_nothing(tmp_path: Path) -> None:
+    """Every decoder busy past the wait: "try again", not a crash (the API keeps serving)."""
+    vault = Vault.open(tmp_path / "home")
+    household, token = runtime.create_demo(vault)
+    speech = PocketsphinxRecognizer(wait_timeout=0.05)
+    app = create_app(
+        vault, household.id, Assistant(vault, household.id, speech=speech), tick_seconds=None
+    )
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started:
+            assert time.monotonic() < deadline, "API server did not start"
+            time.sleep(0.02)
+        base = f"http://127.0.0.1:{server.config.port}"
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
+            api = Api(client, vault, household.id)
+            with speech.stream():  # e.g. a Wyoming satellite streaming a command
+                busy = post_audio(api, wav(seconds=0.5))
+            assert busy.status_code == 503, busy.text
+            assert busy.json()["error"]["code"] == "recognizer_busy"
+            assert "try again" in busy.json()["error"]["message"]
+            assert api.turns() == 0
+            assert post_audio(api, wav(seconds=0.5)).status_code == 201  # free again
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        vault.close()

@@ -125,3 +125,18 @@ def test_household_words_never_go_into_the_dictionary_file(
     assert "zephyrine" not in text and "\nbob " not in text and not text.startswith("bob ")
     assert dict(private)["zephyrine"] == grammar.pronunciations["zephyrine"]
     assert dict(private)["bob"]  # from the bundled dictionary
+
+
+def test_the_cached_automaton_is_packed_and_reads_back_the_same(templates: Templates) -> None:
+    from confide.voice.fsa import PackedEdges
+    from confide.voice.jsgf import jsgf_automaton
+
+    grammar = compile_grammar(templates, HouseholdLists(), wildcards="exclude")
+    automaton = jsgf_automaton(grammar.jsgf)
+    packed = automaton.packed()
+    assert isinstance(packed.edges, PackedEdges) and packed == automaton
+    assert list(packed.edges) == list(automaton.edges) and len(packed.edges) > 10_000
+    assert packed.edges[5] == automaton.edges[5] and packed.edges[-1] == automaton.edges[-1]
+    assert packed.edges[2:4] == automaton.edges[2:4]
+    assert packed.to_fsg() == automaton.to_fsg()
+    assert packed.accepts(["what", "time", "is", "it"])

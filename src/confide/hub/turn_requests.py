@@ -115,5 +115,9 @@ TURN_REQUEST: dict[str, Any] = {
         "413": {"description": "Body larger than the cap, or audio longer than 30 s"},
         "415": {"description": "Unsupported content type or audio format"},
         "422": {"description": "Invalid JSON body"},
+        "503": {
+            "description": "The speech recogniser stayed busy with other voice requests "
+            "(code `recognizer_busy`): try again in a moment"
+        },
     },
 }

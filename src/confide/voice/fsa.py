@@ -13,10 +13,57 @@ automaton of ``A``.  Both determinisations work on epsilon-free automata.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from array import array
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import overload
 
 Edge = tuple[int, int, str | None]  # (source, target, word); None is an epsilon move
+Arc = tuple[int, int, str]
+
+
+class PackedEdges(Sequence[Arc]):
+    """Edges kept as three arrays (sources, targets, word numbers) and the distinct words.
+
+    A cached automaton of the templates holds some 30,000 edges: as tuples of Python ints
+    and strings they take ~2 MB, packed ~0.3 MB.  Reading gives the same tuples back.
+    """
+
+    __slots__ = ("_sources", "_symbols", "_targets", "_words")
+
+    def __init__(self, edges: Iterable[Arc]) -> None:
+        numbers: dict[str, int] = {}
+        self._sources, self._targets, self._symbols = array("i"), array("i"), array("i")
+        for src, dst, word in edges:
+            self._sources.append(src)
+            self._targets.append(dst)
+            self._symbols.append(numbers.setdefault(word, len(numbers)))
+        self._words = tuple(numbers)
+
+    def __len__(self) -> int:
+        return len(self._sources)
+
+    @overload
+    def __getitem__(self, index: int) -> Arc: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Arc, ...]: ...
+    def __getitem__(self, index: int | slice) -> Arc | tuple[Arc, ...]:
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(len(self))))
+        return self._sources[index], self._targets[index], self._words[self._symbols[index]]
+
+    def __iter__(self) -> Iterator[Arc]:
+        words = self._words
+        for src, dst, symbol in zip(self._sources, self._targets, self._symbols, strict=True):
+            yield src, dst, words[symbol]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
 
 
 @dataclass(frozen=True)
@@ -26,7 +73,11 @@ class Automaton:
     count: int
     start: int
     finals: frozenset[int]
-    edges: tuple[tuple[int, int, str], ...]
+    edges: Sequence[Arc]
+
+    def packed(self) -> Automaton:
+        """The same automaton with its edges packed (:class:`PackedEdges`), to be kept."""
+        return Automaton(self.count, self.start, self.finals, PackedEdges(self.edges))
 
     def to_fsg(
         self,

@@ -15,7 +15,8 @@ tags or imports.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from array import array
+from collections.abc import Collection, Mapping, Sequence
 from functools import lru_cache
 
 from confide.voice.fsa import Automaton, Edge, minimise
@@ -223,12 +224,14 @@ def _loop_inner(rules: Mapping[str, Node], name: str) -> str:
 @lru_cache(maxsize=4)
 def _weighted_automaton(
     structure: str, rule: str, opaque: tuple[str, ...], weighted: bool
-) -> tuple[Automaton, list[float] | None]:
+) -> tuple[Automaton, Sequence[float] | None]:
+    """The automaton and its probabilities, kept packed (arrays, not Python objects)."""
     automaton = jsgf_automaton(structure, rule, opaque)
     if not weighted:
-        return automaton, None
+        return automaton.packed(), None
     samples = sample_sentences(parse_rules(structure), rule, opaque=opaque)
-    return automaton, transition_probabilities(automaton, samples)
+    probabilities = array("d", transition_probabilities(automaton, samples))
+    return automaton.packed(), probabilities
 
 
 Transition = tuple[int, int, float] | tuple[int, int, float, str]

@@ -11,32 +11,56 @@ transcript carries a rejection signal: ``confidence`` is the probability that it
 from a small model over the acoustic log-likelihood ratios between the grammar's best path
 and a free phone loop over the same audio (:mod:`confide.voice.confidence`).
 :attr:`Transcript.rejected` is set under ``min_confidence`` (default: the model's cut;
-``None`` skips the phone loop and accepts whatever the grammar heard).
+``None`` skips the phone loop and accepts whatever the grammar heard).  Each utterance takes
+a decoder pair (~90 MB) from a bounded pool (:mod:`confide.voice.decoders`, one pair by
+default): concurrent utterances take turns, and one that waits too long is refused with
+``recognizer_busy``.
 
 Nothing here logs or keeps the audio or the text.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import ctypes.util
-import math
-import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol, TypeVar
 
 from confide.language.loader import Templates
 from confide.language.models import HouseholdLists
-from confide.voice.confidence import DEFAULT_MODEL, ConfidenceModel, features
+from confide.voice.confidence import DEFAULT_MODEL, ConfidenceModel
+from confide.voice.decoders import (
+    RECOGNIZER_BUSY,
+    DecoderPair,
+    DecoderPool,
+    RecognizerBusyError,
+    build_decoders,
+)
 from confide.voice.errors import VoiceError
-from confide.voice.grammar import Grammar, WildcardStrategy, grammar_for, write_dictionary
-from confide.voice.jsgf import fsg_transitions, jsgf_to_fsg
+from confide.voice.grammar import Grammar, WildcardStrategy, grammar_for
+
+__all__ = [
+    "RECOGNIZER_BUSY",
+    "LiveRecognition",
+    "PocketsphinxRecognizer",
+    "RecognitionError",
+    "RecognitionStream",
+    "RecognizerBusyError",
+    "SpeechRecognizer",
+    "StreamingRecognizer",
+    "Transcript",
+    "release_memory",
+]
 
 SAMPLE_RATE = 16000
-_MAX_IDLE = 1  # idle decoder pairs kept (a concurrent utterance makes one, freed after)
+#: How long an utterance waits for a busy decoder pair by default: longer than the longest
+#: utterance another one can be decoding (30 s of audio), so only a stuck caller times out.
+WAIT_TIMEOUT_S = 35.0
+_T = TypeVar("_T")
 
 
 class RecognitionError(VoiceError):
@@ -107,118 +131,85 @@ def _check_samples(samples: bytes) -> None:
         raise RecognitionError("audio has an odd number of bytes (not 16-bit PCM)")
 
 
-class _Decoders:
-    """A grammar decoder and a phone-loop decoder for one grammar (one utterance at a time)."""
-
-    def __init__(self, grammar: object, phones: object | None, digest: str) -> None:
-        self.grammar: Any = grammar
-        self.phones: Any = phones
-        self.digest = digest
-
-    def start(self, cmn: str | None) -> None:
-        """Begin an utterance from the cepstral mean ``cmn`` (the last one heard), if any."""
-        for decoder in (self.grammar, self.phones):
-            if decoder is not None:
-                if cmn is not None:
-                    decoder.set_cmn(cmn)
-                decoder.start_utt()
-
-    def cmn(self) -> str:
-        """The cepstral mean after the last utterance (it describes the microphone)."""
-        return str(self.grammar.get_cmn())
-
-    def feed(self, samples: bytes, whole: bool) -> None:
-        self.grammar.process_raw(samples, full_utt=whole)
-        if self.phones is not None:
-            self.phones.process_raw(samples, full_utt=whole)
-
-    def finish(self) -> tuple[str, tuple[float, ...] | None]:
-        """The text of the utterance just fed and its confidence features (None: no phone loop)."""
-        self.grammar.end_utt()
-        hyp = self.grammar.hyp()
-        if self.phones is not None:
-            self.phones.end_utt()
-        if hyp is None:
-            return "", None
-        text = str(hyp.hypstr)
-        if self.phones is None:
-            return text, None
-        words = [
-            (str(s.word), s.start_frame, s.end_frame, _log(s.ascore)) for s in self.grammar.seg()
-        ]
-        phones = [(s.start_frame, s.end_frame, _log(s.ascore)) for s in self.phones.seg()]
-        return text, features(words, phones, int(self.grammar.n_frames()))
-
-
-def _log(probability: object) -> float:
-    """The Python API gives a segment's acoustic score as a probability (exp of the log)."""
-    return math.log(max(float(probability), 1e-300))  # type: ignore[arg-type]
-
-
 class RecognitionStream:
     """One utterance decoded while it arrives: :meth:`feed` chunks, then :meth:`finish`.
 
     Most of the work is done as the audio comes in, so little is left when it ends.  A
-    stream holds a decoder pair until it is finished or cancelled (use it as a context
-    manager to be sure); audio is not kept.
+    stream holds the recogniser's decoder pair until it is finished or cancelled (use it as
+    a context manager to be sure); meanwhile other utterances wait for it.  :meth:`cancel`
+    may be called from any thread, even while :meth:`feed` runs in another.  Audio is not
+    kept.
     """
 
-    def __init__(self, owner: PocketsphinxRecognizer, decoders: _Decoders) -> None:
+    def __init__(self, owner: PocketsphinxRecognizer, decoders: DecoderPair) -> None:
         self._owner = owner
-        self._decoders: _Decoders | None = decoders
+        self._decoders: DecoderPair | None = decoders
+        self._lock = threading.Lock()  # one call at a time on the decoders
         self._odd = b""
-        self._started = time.perf_counter()
         self._busy = 0.0
         # Until an utterance has told the recogniser the microphone's cepstral mean, decoding
         # chunk by chunk starts from the model's default and does much worse: the first
         # utterance is collected and decoded whole at finish().
         self._held: bytearray | None = bytearray() if owner._cmn is None else None
-        decoders.start(owner._cmn)
+        try:
+            decoders.start(owner._cmn)
+        except BaseException:
+            self._decoders = None
+            owner._give(decoders, heard=False)
+            raise
 
     def feed(self, samples_16k_mono_s16le: bytes) -> None:
         """Decode the next chunk of 16 kHz mono s16le PCM (any length)."""
-        if self._decoders is None:
-            raise RecognitionError("the stream is finished")
         if not isinstance(samples_16k_mono_s16le, (bytes, bytearray, memoryview)):
             raise RecognitionError("audio must be bytes of 16-bit PCM")
-        data = self._odd + bytes(samples_16k_mono_s16le)
-        cut = len(data) - len(data) % 2
-        self._odd = data[cut:]
-        if cut and self._held is not None:
-            self._held += data[:cut]
-        elif cut:
-            mark = time.perf_counter()
-            self._decoders.feed(data[:cut], whole=False)
-            self._busy += time.perf_counter() - mark
+        with self._lock:
+            if self._decoders is None:
+                raise RecognitionError("the stream is finished")
+            data = self._odd + bytes(samples_16k_mono_s16le)
+            cut = len(data) - len(data) % 2
+            self._odd = data[cut:]
+            if cut and self._held is not None:
+                self._held += data[:cut]
+            elif cut:
+                mark = time.perf_counter()
+                self._decoders.feed(data[:cut], whole=False)
+                self._busy += time.perf_counter() - mark
 
     def finish(self) -> Transcript:
         """What was heard in everything fed (the decoders go back to the recogniser)."""
-        if self._decoders is None:
-            raise RecognitionError("the stream is finished")
-        if self._odd:
-            raise RecognitionError("audio has an odd number of bytes (not 16-bit PCM)")
-        decoders, self._decoders = self._decoders, None
-        mark = time.perf_counter()
-        try:
-            if self._held is not None:
-                decoders.feed(bytes(self._held), whole=True)
-                self._held = None
-            result = decoders.finish()
-        except BaseException:
-            self._owner._give(decoders, heard=False)
-            raise
-        self._owner._give(decoders, heard=bool(result[0]))
-        self._busy += time.perf_counter() - mark
+        with self._lock:
+            if self._decoders is None:
+                raise RecognitionError("the stream is finished")
+            if self._odd:
+                raise RecognitionError("audio has an odd number of bytes (not 16-bit PCM)")
+            decoders, self._decoders = self._decoders, None
+            mark = time.perf_counter()
+            try:
+                if self._held is not None:
+                    decoders.feed(bytes(self._held), whole=True)
+                    self._held = None
+                result = decoders.finish()
+            except BaseException:
+                self._owner._give(decoders, heard=False)
+                raise
+            self._owner._give(decoders, heard=bool(result[0]))
+            self._busy += time.perf_counter() - mark
         return self._owner._judge(*result, seconds=self._busy)
 
     def cancel(self) -> None:
-        """Stop without a result."""
-        if self._decoders is not None:
-            decoders, self._decoders = self._decoders, None
-            try:
-                decoders.finish()
-            finally:
-                self._owner._give(decoders, heard=False)
+        """Stop without a result (at once if finished or cancelled already)."""
+        with self._lock:
+            decoders, self._decoders, self._held = self._decoders, None, None
+            if decoders is not None:
+                try:
+                    decoders.stop()
+                finally:
+                    self._owner._give(decoders, heard=False)
+
+    @property
+    def done(self) -> bool:
+        """Whether the stream was finished or cancelled (its decoders given back)."""
+        return self._decoders is None
 
     def __enter__(self) -> RecognitionStream:
         return self
@@ -233,7 +224,10 @@ class PocketsphinxRecognizer:
     ``min_confidence`` is the rejection threshold on :attr:`Transcript.confidence` (a
     probability from ``confidence_model``); ``None`` disables the phone-loop pass.
     Utterances can be decoded whole (:meth:`transcribe`) or as they arrive
-    (:meth:`stream`); concurrent utterances each get a decoder pair of their own.
+    (:meth:`stream`, :meth:`open_stream`).  Each needs a decoder pair (~90 MB); at most
+    ``max_decoders`` exist, so concurrent utterances take turns: one that finds every pair
+    busy waits for one, up to ``wait_timeout`` seconds, then raises
+    :class:`~confide.voice.decoders.RecognizerBusyError` (code ``recognizer_busy``).
     """
 
     def __init__(
@@ -245,17 +239,20 @@ class PocketsphinxRecognizer:
         min_confidence: float | None = DEFAULT_MODEL.cut,
         decoder_options: dict[str, object] | None = None,
         confidence_model: ConfidenceModel = DEFAULT_MODEL,
+        max_decoders: int = 1,
+        wait_timeout: float = WAIT_TIMEOUT_S,
     ) -> None:
+        if not wait_timeout >= 0:
+            raise ValueError("wait_timeout must be a number of seconds, 0 or more")
         self._lists = lists or HouseholdLists()
         self._templates = templates
         self._wildcards: WildcardStrategy = wildcards
         self.min_confidence = min_confidence
         self.confidence_model = confidence_model
+        self.wait_timeout = float(wait_timeout)
         self._options = {"logfn": "/dev/null", **(decoder_options or {})}
-        self._lock = threading.Lock()  # guards the pool and the grammar switch
-        self._build_lock = threading.Lock()  # one grammar build at a time
-        self._idle: list[_Decoders] = []
-        self._digest = ""
+        self._build_lock = threading.Lock()  # one grammar or decoder build at a time
+        self._pool = DecoderPool(max_decoders)
         # Live cepstral mean normalisation adapts to the microphone over an utterance; every
         # utterance starts from where the last one ended, whichever decoder pair it used.
         self._cmn: str | None = None
@@ -269,62 +266,46 @@ class PocketsphinxRecognizer:
     def lists(self, lists: HouseholdLists) -> None:
         self._lists = lists  # the grammar is rebuilt at the next utterance
 
+    @property
+    def pool(self) -> DecoderPool:
+        """The decoder pairs (how many exist, and the most that ever did)."""
+        return self._pool
+
     def grammar(self, lists: HouseholdLists | None = None) -> Grammar:
         """The grammar for ``lists`` (default: :attr:`lists`), cached by content."""
         return grammar_for(lists or self._lists, self._templates, wildcards=self._wildcards)
 
-    def _take(self, lists: HouseholdLists | None) -> _Decoders:
-        """An idle decoder pair for the current grammar (built when the grammar changed)."""
-        import pocketsphinx  # type: ignore[import-untyped]
+    def _grammar(self, lists: HouseholdLists | None) -> Grammar:
+        with self._build_lock:  # a first build takes seconds: do it once
+            return self.grammar(lists)
 
-        with self._build_lock:
-            grammar = self.grammar(lists)
-            with self._lock:
-                if grammar.digest == self._digest and self._idle:
-                    return self._idle.pop()
-            # Nothing personal is written to a file: the grammar is handed to pocketsphinx
-            # in memory, and the dictionary file holds template words only; the household's
-            # names and items are added to the loaded dictionary.  A phone loop needs no words.
-            transitions = fsg_transitions(jsgf_to_fsg(grammar.jsgf))
-            with tempfile.TemporaryDirectory(prefix="confide-dict-") as tmp:
-                folder = Path(tmp)
-                _, private = write_dictionary(
-                    grammar.words,
-                    folder / "command.dict",
-                    extra=grammar.pronunciations,
-                    private=grammar.household_words,
-                )
-                decoder = pocketsphinx.Decoder(
-                    dict=str(folder / "command.dict"), lm=None, **self._options
-                )
-                phones = None
-                if self.min_confidence is not None:
-                    model = Path(pocketsphinx.get_model_path()) / "en-us"
-                    (folder / "phones.dict").write_text("a AH\n", encoding="utf-8")
-                    phones = pocketsphinx.Decoder(
-                        allphone=str(model / "en-us-phone.lm.bin"),
-                        dict=str(folder / "phones.dict"),
-                        **self._options,
-                    )
-            for index, (word, pronunciation) in enumerate(private):
-                decoder.add_word(word, pronunciation, index == len(private) - 1)
-            start, final, arcs = transitions
-            decoder.add_fsg("command", decoder.create_fsg("command", start, final, arcs))
-            decoder.activate_search("command")
-            release_memory()
-            with self._lock:
-                if grammar.digest != self._digest:
-                    self._idle.clear()  # pairs of the old grammar are dropped
-                    self._digest = grammar.digest
-            return _Decoders(decoder, phones, grammar.digest)
+    def _take(self, lists: HouseholdLists | None) -> DecoderPair:
+        """A decoder pair for the current grammar, waiting for one if all are busy."""
+        grammar = self._grammar(lists)
+        grant = self._pool.take(grammar.digest, self.wait_timeout)
+        return grant if grant is not None else self._build(grammar)
 
-    def _give(self, decoders: _Decoders, heard: bool) -> None:
+    def _build(self, grammar: Grammar) -> DecoderPair:
+        """A new pair for ``grammar``, in the room the pool granted (given back on failure)."""
+        try:
+            phones = self.min_confidence is not None
+            with self._build_lock:
+                # A pair of an old grammar was just dropped to make room: its memory is given
+                # back first, or it stays in the heap of the thread that used it while this
+                # one grows another (a rebuild would then peak at two pairs).
+                release_memory()
+                pair = build_decoders(grammar, self._options, phones=phones)
+        except BaseException:
+            self._pool.forfeit()
+            raise
+        release_memory()  # the build's scratch
+        return pair
+
+    def _give(self, decoders: DecoderPair, heard: bool) -> None:
         """Take a pair back; the cepstral mean is kept only after speech (not after noise)."""
-        with self._lock:
-            if heard:
-                self._cmn = decoders.cmn()
-            if decoders.digest == self._digest and len(self._idle) < _MAX_IDLE:
-                self._idle.append(decoders)
+        if heard:
+            self._cmn = decoders.cmn()
+        self._pool.give(decoders)
 
     def _judge(self, text: str, values: tuple[float, ...] | None, *, seconds: float) -> Transcript:
         confidence = 0.0
@@ -346,9 +327,24 @@ class PocketsphinxRecognizer:
     ) -> Transcript:
         """Decode one whole utterance; reject it when the confidence is low."""
         _check_samples(samples_16k_mono_s16le)
-        samples = bytes(samples_16k_mono_s16le)
         started = time.perf_counter()
-        decoders = self._take(lists)
+        return self._decode(self._take(lists), bytes(samples_16k_mono_s16le), started)
+
+    async def transcribe_async(
+        self, samples_16k_mono_s16le: bytes, lists: HouseholdLists | None = None
+    ) -> Transcript:
+        """:meth:`transcribe` for an event loop: waiting for the decoders holds no thread."""
+        _check_samples(samples_16k_mono_s16le)
+        samples, started = bytes(samples_16k_mono_s16le), time.perf_counter()
+        grammar = await asyncio.to_thread(self._grammar, lists)
+        grant = await self._pool.take_async(grammar.digest, self.wait_timeout)
+
+        def decode() -> Transcript:
+            return self._decode(grant or self._build(grammar), samples, started)
+
+        return await _to_the_end(decode, lambda _: None)  # it gives the pair back itself
+
+    def _decode(self, decoders: DecoderPair, samples: bytes, started: float) -> Transcript:
         try:
             decoders.start(self._cmn)
             decoders.feed(samples, whole=True)
@@ -360,8 +356,40 @@ class PocketsphinxRecognizer:
         return self._judge(*result, seconds=time.perf_counter() - started)
 
     def stream(self, lists: HouseholdLists | None = None) -> RecognitionStream:
-        """Start decoding an utterance that arrives in chunks."""
+        """Start decoding an utterance that arrives in chunks (waits for the decoders)."""
         return RecognitionStream(self, self._take(lists))
+
+    async def open_stream(self, lists: HouseholdLists | None = None) -> RecognitionStream:
+        """:meth:`stream` for an event loop: waiting for the decoders holds no thread.
+
+        If the awaiting task is cancelled, whatever it was granted goes back to the pool.
+        """
+        grammar = await asyncio.to_thread(self._grammar, lists)
+        grant = await self._pool.take_async(grammar.digest, self.wait_timeout)
+
+        def begin() -> RecognitionStream:
+            return RecognitionStream(self, grant or self._build(grammar))
+
+        return await _to_the_end(begin, RecognitionStream.cancel)
+
+
+async def _to_the_end(work: Callable[[], _T], unclaimed: Callable[[_T], None]) -> _T:
+    """``work()`` in a worker thread, run to its end even if the awaiting task is cancelled.
+
+    A cancelled task's thread would otherwise be dropped before it starts, and with it the
+    decoders the pool granted: then ``unclaimed`` gets the result when it comes.
+    """
+    job = asyncio.ensure_future(asyncio.to_thread(work))
+
+    def cleanup(done: asyncio.Future[_T]) -> None:
+        if not done.cancelled() and done.exception() is None:
+            unclaimed(done.result())
+
+    try:
+        return await asyncio.shield(job)
+    except asyncio.CancelledError:
+        job.add_done_callback(cleanup)
+        raise
 
 
 def release_memory() -> None:

@@ -22,6 +22,14 @@ An audio stream that fails (a format Confide does not accept, a chunk in another
 than 30 s) is answered at once and the rest of it, up to its ``audio-stop``, is ignored.
 Unknown event types are ignored, as the protocol asks.
 
+The speech recogniser has one decoder (by default) for every connection and the HTTP API: a
+16 kHz mono stream holds it from ``audio-start`` to ``audio-stop``, and a stream or request
+that comes meanwhile waits its turn (without holding a thread).  One that waits longer than
+the recogniser allows is answered ``error`` with code ``recognizer_busy`` (try again) and
+the rest of its stream is ignored.  A client that disconnects mid-stream gives the decoder
+back at once; one that stops sending (no chunk for :data:`STALL_S`, or a stream longer than
+:data:`LIVE_MAX_S`) gives it back too, and its audio is decoded whole at its ``audio-stop``.
+
 Privacy: audio received for speech-to-text is held in memory until it is transcribed and
 never stored — nothing is written when a ``transcript`` is sent back.  A turn is stored (in
 the vault, encrypted, with its lineage) when a ``transcript`` is sent to be handled, exactly
@@ -49,8 +57,13 @@ from wyoming.tts import Synthesize, SynthesizeTextFormat
 
 from confide.assistant import NOT_UNDERSTOOD, Assistant, AssistantError
 from confide.errors import ConfideError
-from confide.voice import VoiceError
-from confide.voice.recognizers import LiveRecognition
+from confide.voice import MAX_DURATION_S, VoiceError
+from confide.voice.recognizers import (
+    LiveRecognition,
+    PocketsphinxRecognizer,
+    RecognitionError,
+    RecognizerBusyError,
+)
 from confide.voice.recognizers import Transcript as Heard
 from confide.wyoming.describe import VOICES, voice_for
 from confide.wyoming.speak import Speaker, chunks
@@ -58,6 +71,10 @@ from confide.wyoming.stream import AudioStream
 
 #: The stream format decoded while it arrives (rate, width, channels).
 LIVE_FORMAT = (16000, 2, 1)
+#: A stream decoded while it arrives gives its decoder back when no chunk came for this long
+#: (seconds), or when it has lasted this long; it is then decoded whole at its audio-stop.
+STALL_S = 2.0
+LIVE_MAX_S = MAX_DURATION_S + 5.0
 
 __all__ = ["AUDIO_NOT_STARTED", "BAD_EVENT", "INTERNAL_ERROR", "ConfideEventHandler"]
 
@@ -107,6 +124,8 @@ class ConfideEventHandler(AsyncEventHandler):
         self._speaker = speaker
         self._stream: AudioStream | None = None
         self._live: LiveRecognition | None = None  # decoding as the audio arrives
+        self._live_until = 0.0  # (loop time) when the live decoding gives its decoder back
+        self._stall: asyncio.TimerHandle | None = None
         self._discarding = False  # the rest of a failed stream is ignored up to audio-stop
         self._routes: dict[str, Callable[[Event], Awaitable[None]]] = {
             "describe": self._describe,
@@ -120,6 +139,10 @@ class ConfideEventHandler(AsyncEventHandler):
         }
 
     # -- the loop ------------------------------------------------------------------------
+    async def disconnect(self) -> None:
+        """The connection is over: a stream under way gives its decoder back."""
+        self._reset()
+
     async def handle_event(self, event: Event) -> bool:
         """Answer one event; ``False`` (disconnect) only when the client has gone."""
         route = self._routes.get(event.type)
@@ -184,9 +207,51 @@ class ConfideEventHandler(AsyncEventHandler):
         """Forget the stream under way (its samples and its decoding)."""
         if self._stream is not None:
             self._stream.clear()
+        self._stop_live()
+        self._stream, self._discarding = None, discarding
+
+    def _stop_live(self) -> None:
+        """Cancel the live decoding, if any: its decoder goes back to the recogniser."""
+        if self._stall is not None:
+            self._stall.cancel()
+            self._stall = None
+        live, self._live = self._live, None
+        if live is not None:
+            live.cancel()  # (waits for a chunk being fed in a worker thread, if one is)
+
+    def _stalled(self) -> None:
+        self._stall = None
         if self._live is not None:
-            self._live.cancel()
-        self._stream, self._live, self._discarding = None, None, discarding
+            log.info("wyoming: an audio stream stalled; it will be decoded whole at its end")
+            self._stop_live()
+
+    def _watch(self) -> None:
+        """(Re)start the stall timer of the live decoding."""
+        if self._stall is not None:
+            self._stall.cancel()
+        loop = asyncio.get_running_loop()
+        delay = max(0.0, min(STALL_S, self._live_until - loop.time()))
+        self._stall = loop.call_later(delay, self._stalled)
+
+    async def _open_live(self) -> LiveRecognition | None:
+        """A live decoding for the stream that starts (waits while the decoders are busy)."""
+        speech = self.assistant.speech
+        if not isinstance(speech, PocketsphinxRecognizer):
+            return await asyncio.to_thread(self.assistant.speech_stream)
+        lists = await asyncio.to_thread(self.assistant.household_lists)
+        return await speech.open_stream(lists)
+
+    async def _transcribe_whole(self, stream: AudioStream) -> Heard:
+        """The whole stream, converted to 16 kHz mono and recognised."""
+        try:
+            audio = await asyncio.to_thread(stream.audio)  # refuses empty audio
+        finally:
+            stream.clear()
+        speech = self.assistant.speech
+        if not isinstance(speech, PocketsphinxRecognizer):
+            return await asyncio.to_thread(self.assistant.transcribe, audio)
+        lists = await asyncio.to_thread(self.assistant.household_lists)
+        return await speech.transcribe_async(audio.samples, lists)
 
     async def _audio_start(self, event: Event) -> None:
         start: AudioStart = self._parse(AudioStart, event)
@@ -199,7 +264,14 @@ class ConfideEventHandler(AsyncEventHandler):
         if (self._stream.rate, self._stream.width, self._stream.channels) == LIVE_FORMAT:
             # 16 kHz mono 16-bit (what satellites send) is decoded chunk by chunk; other
             # formats are converted and decoded whole at audio-stop.
-            self._live = await asyncio.to_thread(self.assistant.speech_stream)
+            try:
+                self._live = await self._open_live()
+            except RecognizerBusyError:
+                self._reset(discarding=True)
+                raise
+            if self._live is not None:
+                self._live_until = asyncio.get_running_loop().time() + LIVE_MAX_S
+                self._watch()
 
     async def _audio_chunk(self, event: Event) -> None:
         if self._discarding:
@@ -217,26 +289,40 @@ class ConfideEventHandler(AsyncEventHandler):
         except ConfideError:
             self._reset(discarding=True)
             raise
-        if self._live is not None:
-            await asyncio.to_thread(self._live.feed, chunk.audio)
+        live = self._live
+        if live is not None:
+            self._watch()
+            try:
+                await asyncio.to_thread(live.feed, chunk.audio)
+            except RecognitionError:
+                if self._live is live:
+                    raise
+                # it stalled meanwhile and gave its decoder back: decoded whole at the end
 
     async def _audio_stop(self, event: Event) -> None:
         self._parse(AudioStop, event)
+        if self._stall is not None:
+            self._stall.cancel()
+            self._stall = None
         stream, live = self._stream, self._live
-        self._stream, self._live = None, None
+        self._stream = None
         if self._discarding:
             self._discarding = False
+            self._stop_live()
             return
         if stream is None:
             raise ConfideError("an audio-stop came without an audio-start", code=AUDIO_NOT_STARTED)
         started, seconds = time.perf_counter(), stream.seconds
         if live is not None and seconds > 0:
             stream.clear()
-            heard = await asyncio.to_thread(live.finish)
+            try:
+                heard = await asyncio.to_thread(live.finish)
+            finally:
+                # (cancelled before its thread ran, the decoding still holds its decoder)
+                self._stop_live()
         else:
-            if live is not None:
-                live.cancel()
-            heard = await asyncio.to_thread(self._recognise, stream)  # refuses empty audio
+            self._stop_live()
+            heard = await self._transcribe_whole(stream)
         log.info(
             "wyoming: %.1f s of audio transcribed in %.0f ms (%s)",
             seconds,
@@ -244,12 +330,6 @@ class ConfideEventHandler(AsyncEventHandler):
             "rejected" if heard.rejected else "accepted",
         )
         await self._send(Transcript(text="" if heard.rejected else heard.text, language="en"))
-
-    def _recognise(self, stream: AudioStream) -> Heard:
-        try:
-            return self.assistant.transcribe(stream.audio())
-        finally:
-            stream.clear()
 
     # -- intent handling ------------------------------------------------------------------
     async def _handle(self, event: Event) -> None:
