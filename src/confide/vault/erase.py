@@ -71,24 +71,33 @@ def _in(column: Any, name: str) -> Any:
     return column.in_(sa.bindparam(name, expanding=True))
 
 
-_TURN_ROWS = sa.select(turns.c.id, turns.c.member_id, turns.c.key_id, turns.c.created_at).where(
-    _in(turns.c.id, "ids"), turns.c.household_id == sa.bindparam("hh")
-)
+# Looked up by primary key only: with a household condition beside the IN list, SQLite may
+# walk the household's whole time index instead (quadratic for a member's whole history).
+# The household is checked on the rows instead.
+_TURN_ROWS = sa.select(
+    turns.c.id, turns.c.member_id, turns.c.key_id, turns.c.created_at, turns.c.household_id
+).where(_in(turns.c.id, "ids"))
 _ARTIFACT_ROWS = sa.select(
     artifacts.c.id, artifacts.c.turn_id, artifacts.c.kind, artifacts.c.store
 ).where(_in(artifacts.c.turn_id, "ids"))
 _RECORD_ROWS = sa.select(
     action_records.c.id, action_records.c.origin_turn_id, action_records.c.kind
-).where(
-    _in(action_records.c.origin_turn_id, "ids"), action_records.c.household_id == sa.bindparam("hh")
-)
+).where(_in(action_records.c.origin_turn_id, "ids"))
 _DELETE_ARTIFACTS = artifacts.delete().where(_in(artifacts.c.turn_id, "ids"))
-_DELETE_RECORDS = action_records.delete().where(
-    _in(action_records.c.origin_turn_id, "ids"), action_records.c.household_id == sa.bindparam("hh")
-)
+_DELETE_RECORDS = action_records.delete().where(_in(action_records.c.id, "ids"))
 _DELETE_TURNS = turns.delete().where(_in(turns.c.id, "ids"))
 _DELETE_KEYS = data_keys.delete().where(_in(data_keys.c.id, "ids"))
-_INSERT_TOMBSTONE = tombstones.insert()
+_TOMBSTONES_FROM_TURNS = tombstones.insert().from_select(
+    ["turn_id", "household_id", "member_id", "turn_created_at", "deleted_at", "receipt_id"],
+    sa.select(
+        turns.c.id,
+        turns.c.household_id,
+        turns.c.member_id,
+        turns.c.created_at,
+        sa.bindparam("at", type_=sa.Double),
+        sa.bindparam("rid", type_=sa.String),
+    ).where(_in(turns.c.id, "ids")),
+)
 _TOMBSTONED_RECORDS = _RECORD_ROWS.where(
     sa.exists().where(
         tombstones.c.turn_id == action_records.c.origin_turn_id,
@@ -131,7 +140,11 @@ def erase_turns(
     ids = list(dict.fromkeys(turn_ids))
     if not ids:
         return ErasedTurns({}, [], [])
-    found = conn.execute(_TURN_ROWS, {"ids": ids, "hh": household_id}).all()
+    found = [
+        (turn_id, member_id, key_id, created_at)
+        for turn_id, member_id, key_id, created_at, owner in conn.execute(_TURN_ROWS, {"ids": ids})
+        if owner == household_id
+    ]
     items: dict[str, list[Entry]] = {
         turn_id: [[key_id, "data_key", KEY_TABLE, DESTROYED, None]]
         for turn_id, _member, key_id, _at in found
@@ -151,31 +164,22 @@ def erase_turns(
             items[turn_id].append([art_id, kind, ARTIFACT_TABLE, DELETED, None])
     keep = scope == "voice"
     action, reason = (KEPT, KEPT_BY_SCOPE) if keep else (DELETED, None)
-    records = conn.execute(_RECORD_ROWS, {"ids": present, "hh": household_id})
-    for rec_id, origin, kind in records:
+    # (records of these turns are this household's: a record's origin is a turn of its own)
+    record_ids = []
+    for rec_id, origin, kind in conn.execute(_RECORD_ROWS, {"ids": present}):
         items[origin].append([rec_id, kind, RECORD_TABLE, action, reason])
+        record_ids.append(rec_id)
     for turn_id in present:
         items[turn_id].append([turn_id, "turn", TURN_TABLE, DELETED, None])
 
+    conn.execute(
+        _TOMBSTONES_FROM_TURNS, {"ids": present, "at": at, "rid": receipt_id}
+    )  # before the turn rows go: the tombstone is made from them, in one statement
     conn.execute(_DELETE_ARTIFACTS, {"ids": present})
     if not keep:
-        conn.execute(_DELETE_RECORDS, {"ids": present, "hh": household_id})
+        conn.execute(_DELETE_RECORDS, {"ids": record_ids})
     conn.execute(_DELETE_TURNS, {"ids": present})
     conn.execute(_DELETE_KEYS, {"ids": [key_id for _t, _m, key_id, _a in found]})
-    conn.execute(
-        _INSERT_TOMBSTONE,
-        [
-            {
-                "turn_id": turn_id,
-                "household_id": household_id,
-                "member_id": member_id,
-                "turn_created_at": created_at,
-                "deleted_at": at,
-                "receipt_id": receipt_id,
-            }
-            for turn_id, member_id, _key, created_at in found
-        ],
-    )
     for _turn, _member, key_id, _at in found:
         vault.keyring.forget_cached(key_id)
     missing = [turn_id for turn_id in ids if turn_id not in items]
@@ -194,9 +198,7 @@ def _erase_survivors(
             [rec.id, rec.kind, RECORD_TABLE, DELETED, None]
         )
     if found:
-        conn.execute(
-            _DELETE_RECORDS, {"ids": sorted({r.origin_turn_id for r in found}), "hh": household_id}
-        )
+        conn.execute(_DELETE_RECORDS, {"ids": [r.id for r in found]})
 
 
 def erase_artifacts(
