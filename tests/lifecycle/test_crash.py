@@ -14,7 +14,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 
 import pytest
 
-from conftest import PG_URL
 from crash_trials import run_trials, table
 
 TRIALS = {"sqlite": 50, "postgres": 12}
@@ -26,8 +25,8 @@ TRIALS = {"sqlite": 50, "postgres": 12}
 def test_kill_9_during_ingest_and_deletion_loses_nothing_and_resurrects_nothing(backend, request):
     url = None
     if backend == "postgres":
-        request.getfixturevalue("pg_admin")  # starts the server if it is not running
-        url = PG_URL
+        admin = request.getfixturevalue("pg_admin")  # starts the server if it is not running
+        url = admin.url.render_as_string(hide_password=False)
     count = TRIALS[backend]
     trials = run_trials(count, url=url)  # in a temporary directory of its own, then removed
     report = table(trials)
