@@ -563,6 +563,9 @@ forgetting.register(app)
 from confide.commands import backups  # noqa: E402
 
 backups.register(app)
+from confide.commands import retention  # noqa: E402
+
+retention.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

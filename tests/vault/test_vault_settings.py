@@ -16,7 +16,10 @@ def test_new_members_keep_no_audio(vault: Vault, household) -> None:
     assert all(m.to_dict()["audio_retention"] == "off" for m in members)
     added = vault.add_member(household.id, "Dora")
     assert added.audio_retention == "off"
-    assert vault.member(household.id, "dora").settings() == {"audio_retention": "off"}
+    assert vault.member(household.id, "dora").settings() == {
+        "audio_retention": "off",
+        "transcript_retention": "3_months",
+    }
 
 
 def test_setting_is_stored_and_audited_with_ids_only(vault: Vault, household) -> None:

@@ -149,15 +149,21 @@ def test_settings_round_trip(home: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert code == 0
     shown = json.loads(out)
     assert shown["member"] == "Alex"
-    assert shown["settings"] == {"audio_retention": "off"}
+    assert shown["settings"] == {"audio_retention": "off", "transcript_retention": "3_months"}
     assert shown["allowed"]["audio_retention"] == ["off", "3_months", "18_months", "until_deleted"]
     code, out, _ = run(
         capsys, "settings", "audio_retention", "18_months", "--member", "bob", "--home", str(home)
     )
     assert code == 0
-    assert out.strip() == "Bob\taudio_retention\t18_months"
+    assert out.strip().splitlines() == [
+        "Bob\taudio_retention\t18_months",
+        "Bob\ttranscript_retention\t3_months",
+    ]
     code, out, _ = run(capsys, "settings", "--member", "Bob", "--home", str(home), "--json")
-    assert json.loads(out)["settings"] == {"audio_retention": "18_months"}
+    assert json.loads(out)["settings"] == {
+        "audio_retention": "18_months",
+        "transcript_retention": "3_months",
+    }
     code, out, _ = run(capsys, "members", "list", "--home", str(home), "--json")
     assert {m["name"]: m["audio_retention"] for m in json.loads(out)} == {
         "Alex": "off",
@@ -187,7 +193,7 @@ def test_bad_settings_exit_2(
     assert len(err.strip().splitlines()) == 1
     assert says in err
     code, out, _ = run(capsys, "settings", "--member", "Kim", "--home", str(home), "--json")
-    assert json.loads(out)["settings"] == {"audio_retention": "off"}
+    assert json.loads(out)["settings"]["audio_retention"] == "off"
 
 
 @needs_speech

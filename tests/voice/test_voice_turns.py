@@ -117,6 +117,14 @@ def test_until_deleted_has_no_expiry(
     assistant.vault.set_member_setting(
         household.id, "Ada", "audio_retention", "until_deleted", actor="t"
     )
+    # a recording never outlives its turn: with the default transcript_retention it goes at 3 months
+    out = assistant.ask_audio(clips["what time is it"])
+    audio = next(item for item in out.stored if item.kind == "audio")
+    transcript = next(item for item in out.stored if item.kind == "transcript")
+    assert audio.expires_at is not None and audio.expires_at == transcript.expires_at
+    assistant.vault.set_member_setting(
+        household.id, "Ada", "transcript_retention", "until_deleted", actor="t"
+    )
     out = assistant.ask_audio(clips["what time is it"])
     audio = next(item for item in out.stored if item.kind == "audio")
     assert audio.expires_at is None

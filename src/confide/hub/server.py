@@ -27,6 +27,9 @@ from fastapi import FastAPI
 from confide import runtime
 from confide.assistant import Assistant
 from confide.hub.api import create_app
+from confide.hub.chores import Chore
+from confide.lifecycle import retention
+from confide.vault import Vault
 from confide.wyoming import DEFAULT_HOST, DEFAULT_PORT, WyomingServer
 
 log = logging.getLogger(__name__)
@@ -116,6 +119,13 @@ async def serve(
             await wyoming.stop()
 
 
+def retention_chore(vault: Vault, household_id: str) -> Chore:
+    """The retention sweep ``serve`` runs every 20 s: expired data is gone within a minute."""
+    return Chore(
+        "retention sweep", retention.INTERVAL, lambda: retention.sweep(vault, household_id)
+    )
+
+
 def run(
     *,
     home: Path | None,
@@ -138,7 +148,9 @@ def run(
             print(f"Created demo household {household.name!r}; its device token is in {path}")
         assistant = Assistant(vault, household.id)
         assistant.recognizer.warm_up()
-        app = create_app(vault, household.id, assistant)
+        app = create_app(
+            vault, household.id, assistant, chores=[retention_chore(vault, household.id)]
+        )
         asyncio.run(
             serve(
                 app,

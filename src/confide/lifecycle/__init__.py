@@ -24,6 +24,7 @@ from confide.lifecycle.deletion import (
 )
 from confide.lifecycle.errors import BackupError, LifecycleError, SelectionError
 from confide.lifecycle.receipts import Receipt, ReceiptTurn, list_receipts, load_receipt
+from confide.lifecycle.retention import SweepResult, sweep
 from confide.lifecycle.selection import MODES, Selection
 from confide.lifecycle.verify import Problem, Verification, verify_erasure
 
@@ -39,6 +40,7 @@ __all__ = [
     "RestoreReport",
     "Selection",
     "SelectionError",
+    "SweepResult",
     "Verification",
     "acknowledge",
     "create_backup",
@@ -51,6 +53,7 @@ __all__ = [
     "request",
     "restore_backup",
     "resume_pending",
+    "sweep",
     "verify_backup",
     "verify_erasure",
 ]

@@ -35,10 +35,14 @@ class MemberInfo:
     name: str
     role: str
     audio_retention: str = "off"
+    transcript_retention: str = "3_months"
 
     def settings(self) -> dict[str, str]:
         """The member's settings (see :mod:`confide.vault.settings`)."""
-        return {"audio_retention": self.audio_retention}
+        return {
+            "audio_retention": self.audio_retention,
+            "transcript_retention": self.transcript_retention,
+        }
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "role": self.role, **self.settings()}

@@ -46,6 +46,8 @@ members = sa.Table(
     sa.Column("created_at", sa.Double, nullable=False),
     # How long recordings of this member's voice turns are kept (confide.vault.settings).
     sa.Column("audio_retention", sa.String(16), nullable=False, server_default="off"),
+    # How long their turns (transcripts and everything derived) are kept.
+    sa.Column("transcript_retention", sa.String(16), nullable=False, server_default="3_months"),
     sa.UniqueConstraint("household_id", "name_key", name="uq_member_name"),
 )
 
@@ -86,6 +88,9 @@ turns = sa.Table(
     sa.Index("ix_turns_member_time", "member_id", "created_at"),
     sa.Index("ix_turns_expiry", "expires_at"),
     sa.Index("ix_turns_household_time", "household_id", "created_at"),
+    # Destroying a data key checks that no turn still references it (the foreign key): without
+    # this index SQLite scans every turn for each key destroyed.
+    sa.Index("ix_turns_key", "key_id"),
     sqlite_with_rowid=False,
 )
 
@@ -126,6 +131,14 @@ action_records = sa.Table(
     sa.Column("ciphertext", sa.LargeBinary, nullable=False),
     sa.Index("ix_records_household_kind", "household_id", "kind", "status"),
     sa.Index("ix_records_origin", "origin_turn_id"),
+    # Finished or cancelled records by owner and age: what the retention sweep looks for.
+    sa.Index(
+        "ix_records_retired",
+        "member_id",
+        "updated_at",
+        sqlite_where=sa.text("status != 'active'"),
+        postgresql_where=sa.text("status != 'active'"),
+    ),
 )
 
 #: Append-only access log, one HMAC chain per household; ids only.

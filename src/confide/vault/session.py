@@ -23,6 +23,7 @@ from confide.vault.ids import new_id
 from confide.vault.keyring import artifact_aad, record_aad
 from confide.vault.models import ActionRecord, StoredItem
 from confide.vault.schema import action_records, artifacts, devices, members, turns
+from confide.vault.settings import earliest, turn_expiry
 
 if TYPE_CHECKING:
     from confide.vault.store import Vault
@@ -39,6 +40,9 @@ _MEMBER_KEY = sa.select(members.c.key_id).where(
     members.c.id == sa.bindparam("member_id"), members.c.household_id == sa.bindparam("hh")
 )
 _MEMBER_AUDIO = sa.select(members.c.audio_retention).where(
+    members.c.id == sa.bindparam("member_id"), members.c.household_id == sa.bindparam("hh")
+)
+_MEMBER_TRANSCRIPTS = sa.select(members.c.transcript_retention).where(
     members.c.id == sa.bindparam("member_id"), members.c.household_id == sa.bindparam("hh")
 )
 _DEVICE_HOUSEHOLD = sa.select(devices.c.household_id).where(devices.c.id == sa.bindparam("id"))
@@ -114,6 +118,8 @@ class TurnHandle:
     household_id: str
     member_id: str
     key_id: str
+    #: When the turn, and everything derived from it, expires (``None``: when deleted).
+    expires_at: float | None = None
 
 
 class VaultSession:
@@ -153,7 +159,14 @@ class VaultSession:
 
     # -- turns and artifacts -------------------------------------------------------------
     def start_turn(self, member_id: str, source: str, device_id: str | None = None) -> TurnHandle:
+        """A new turn of ``member_id``, expiring as their ``transcript_retention`` (read in this
+        transaction) says."""
         self.member_key_id(member_id)  # the speaker must belong to this household
+        retention = self.conn.execute(
+            _MEMBER_TRANSCRIPTS, {"member_id": member_id, "hh": self.household_id}
+        ).scalar_one_or_none()
+        if retention is None:
+            raise NotFoundError(f"no member {member_id} in this household")
         if device_id is not None:
             owner = self.conn.execute(_DEVICE_HOUSEHOLD, {"id": device_id}).scalar_one_or_none()
             if owner != self.household_id:
@@ -161,6 +174,7 @@ class VaultSession:
         turn_id = new_id("turn")
         key_id = f"key_{turn_id}"
         at = self.now()
+        expires_at = turn_expiry(retention, at)
         self.vault.keyring.new_data_key(self.conn, self.household_id, key_id, "turn", at)
         self.conn.execute(
             _INSERT_TURN,
@@ -172,17 +186,21 @@ class VaultSession:
                 "source": source,
                 "key_id": key_id,
                 "created_at": at,
+                "expires_at": expires_at,
             },
         )
-        return TurnHandle(turn_id, self.household_id, member_id, key_id)
+        return TurnHandle(turn_id, self.household_id, member_id, key_id, expires_at)
 
     def put_artifact(
         self, turn: TurnHandle, kind: str, data: bytes, *, expires_at: float | None = None
     ) -> StoredItem:
         """Seal ``data`` under the turn's key and store it (row or blob by size).
 
-        Rows are batched and written by :meth:`flush`, which the session calls before commit.
+        It expires with its turn, or at ``expires_at`` if that is earlier (a recording kept for
+        less time than the transcript).  Rows are batched and written by :meth:`flush`, which
+        the session calls before commit.
         """
+        expires_at = earliest(expires_at, turn.expires_at)
         artifact_id = new_id("art")
         key = self.vault.keyring.data_key(self.conn, turn.key_id)
         sealed = _crypto.seal(key, data, artifact_aad(artifact_id, kind, turn.id))

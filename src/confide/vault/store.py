@@ -25,6 +25,7 @@ from confide.vault.keyring import Keyring
 from confide.vault.models import ROLES, Device, Household, MemberInfo
 from confide.vault.schema import (
     action_records,
+    artifacts,
     contacts,
     data_keys,
     devices,
@@ -34,7 +35,16 @@ from confide.vault.schema import (
     turns,
 )
 from confide.vault.session import TurnRecords, VaultSession
-from confide.vault.settings import AUDIO_OFF, check_setting
+from confide.vault.settings import (
+    AUDIO_OFF,
+    AUDIO_RETENTION,
+    DEFAULTS,
+    TRANSCRIPT_RETENTION,
+    audio_expiry,
+    check_setting,
+    earliest,
+    turn_expiry,
+)
 
 
 def _name_key(name: str) -> str:
@@ -51,8 +61,77 @@ def _clean_name(name: str, what: str) -> str:
     return cleaned
 
 
+_CHUNK = 1000
+_SET_TURN_EXPIRY = (
+    turns.update()
+    .where(turns.c.id == sa.bindparam("tid"))
+    .values(expires_at=sa.bindparam("expiry"))
+)
+_SET_ARTIFACT_EXPIRY = (
+    artifacts.update()
+    .where(artifacts.c.id == sa.bindparam("aid"))
+    .values(expires_at=sa.bindparam("expiry"))
+)
+
+
+def _in_chunks(conn: sa.Connection, statement: Any, rows: list[dict[str, Any]]) -> None:
+    for start in range(0, len(rows), _CHUNK):
+        conn.execute(statement, rows[start : start + _CHUNK])
+
+
+def _reschedule(
+    conn: sa.Connection, member_id: str, *, audio: str, transcript: str | None, now: float
+) -> None:
+    """Move the expiry of what a member's turns keep to match their retention settings.
+
+    With ``transcript`` (the transcript retention changed) every turn of the member gets the
+    expiry that setting gives it, and its non-audio artifacts follow their turn; recordings get
+    the earlier of their own expiry (``audio``; ``off``: now) and their turn's.
+    """
+    owned = sa.select(turns.c.id).where(turns.c.member_id == member_id)
+    if transcript is not None:
+        made = conn.execute(
+            sa.select(turns.c.id, turns.c.created_at).where(turns.c.member_id == member_id)
+        )
+        _in_chunks(
+            conn,
+            _SET_TURN_EXPIRY,
+            [{"tid": row.id, "expiry": turn_expiry(transcript, row.created_at)} for row in made],
+        )
+        conn.execute(
+            artifacts.update()
+            .where(artifacts.c.kind != "audio", artifacts.c.turn_id.in_(owned))
+            .values(
+                expires_at=sa.select(turns.c.expires_at)
+                .where(turns.c.id == artifacts.c.turn_id)
+                .scalar_subquery()
+            )
+        )
+    recordings = conn.execute(
+        sa.select(artifacts.c.id, artifacts.c.created_at, turns.c.expires_at)
+        .join(turns, turns.c.id == artifacts.c.turn_id)
+        .where(turns.c.member_id == member_id, artifacts.c.kind == "audio")
+    )
+    _in_chunks(
+        conn,
+        _SET_ARTIFACT_EXPIRY,
+        [
+            {
+                "aid": row.id,
+                "expiry": earliest(
+                    now if audio == AUDIO_OFF else audio_expiry(audio, row.created_at),
+                    row.expires_at,
+                ),
+            }
+            for row in recordings
+        ],
+    )
+
+
 def _member_info(row: Any) -> MemberInfo:
-    return MemberInfo(row.id, row.household_id, row.name, row.role, row.audio_retention)
+    return MemberInfo(
+        row.id, row.household_id, row.name, row.role, row.audio_retention, row.transcript_retention
+    )
 
 
 class Vault:
@@ -176,9 +255,18 @@ class Vault:
                     role=role,
                     key_id=key_id,
                     created_at=self.now(),
+                    audio_retention=DEFAULTS[AUDIO_RETENTION],
+                    transcript_retention=DEFAULTS[TRANSCRIPT_RETENTION],
                 )
             )
-        return MemberInfo(member_id, household_id, cleaned, role, AUDIO_OFF)
+        return MemberInfo(
+            member_id,
+            household_id,
+            cleaned,
+            role,
+            DEFAULTS[AUDIO_RETENTION],
+            DEFAULTS[TRANSCRIPT_RETENTION],
+        )
 
     def _member_row(self, conn: sa.Connection, household_id: str, name: str) -> sa.Row[Any] | None:
         return conn.execute(
@@ -214,12 +302,30 @@ class Vault:
     ) -> MemberInfo:
         """Change one of a member's settings (validated) and log the change (ids only).
 
-        The change and its audit entry are committed together.
+        A retention setting applies to what is already kept, too: the expiry of the member's
+        turns and artifacts is moved to match it (shorter or longer; audio under ``off``
+        expires now).  The change, the new expiry dates and the audit entry are committed
+        together.
         """
         member = self.member(household_id, name)
         check_setting(key, value, member.role)
         with self.engine.begin() as conn:
             conn.execute(members.update().where(members.c.id == member.id).values({key: value}))
+            if key in (AUDIO_RETENTION, TRANSCRIPT_RETENTION):
+                current = conn.execute(
+                    sa.select(members.c.audio_retention, members.c.transcript_retention).where(
+                        members.c.id == member.id
+                    )
+                ).one()
+                _reschedule(
+                    conn,
+                    member.id,
+                    audio=current.audio_retention,
+                    transcript=(
+                        current.transcript_retention if key == TRANSCRIPT_RETENTION else None
+                    ),
+                    now=self.now(),
+                )
             entry = audit.append(
                 conn,
                 self._audit_key(household_id),
