@@ -21,6 +21,10 @@ seconds) and the decode latency per utterance.  Engines:
               rejecting: what an off-the-shelf offline recogniser does.
 ``free``      ``PocketsphinxRecognizer(wildcards="free")``: the grammar with bounded free
               text for reminders, messages, events and shopping items (not run by default).
+``hybrid``    ``HybridRecognizer()`` (``CONFIDE_SPEECH_ENGINE=hybrid``): the product's grammar
+              pass, then Whisper base on every utterance it rejects, with Whisper's own
+              rejection model (needs the ``whisper`` extra; not run by default).
+``whisper``   ``WhisperRecognizer()`` alone, with its rejection model (not run by default).
 
 Usage::
 
@@ -89,10 +93,24 @@ class BundledLmRecognizer:
         )
 
 
+def _hybrid() -> SpeechRecognizer:
+    from confide.voice.hybrid import HybridRecognizer
+
+    return HybridRecognizer()
+
+
+def _whisper() -> SpeechRecognizer:
+    from confide.voice.whisper import WhisperRecognizer
+
+    return WhisperRecognizer()
+
+
 ENGINES: dict[str, Callable[[], SpeechRecognizer]] = {
     "product": PocketsphinxRecognizer,
     "baseline": BundledLmRecognizer,
     "free": lambda: PocketsphinxRecognizer(wildcards="free"),
+    "hybrid": _hybrid,
+    "whisper": _whisper,
 }
 DEFAULT_ENGINES = ("product", "baseline")
 

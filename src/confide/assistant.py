@@ -49,7 +49,6 @@ from confide.vault import (
 from confide.voice import Audio
 from confide.voice.recognizers import (
     LiveRecognition,
-    PocketsphinxRecognizer,
     SpeechRecognizer,
     Transcript,
 )
@@ -261,9 +260,11 @@ class Assistant:
 
     @property
     def speech(self) -> SpeechRecognizer:
-        """The speech recogniser (pocketsphinx with the template grammar unless given)."""
+        """The speech recogniser: given, else ``$CONFIDE_SPEECH_ENGINE`` (default pocketsphinx)."""
         if self._speech is None:
-            self._speech = PocketsphinxRecognizer()
+            from confide.voice.hybrid import engine_from_env
+
+            self._speech = engine_from_env()
         return self._speech
 
     def household_lists(self) -> HouseholdLists:
