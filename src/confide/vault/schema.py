@@ -202,5 +202,6 @@ receipt_turns = sa.Table(
     sa.Column("status", sa.String(16), nullable=False),  # planned | erased
     sa.Column("at", sa.Double, nullable=True),
     sa.Column("entries", sa.Text, nullable=True),
-    sa.Index("ix_receipt_turns_status", "receipt_id", "status"),
+    # The next batch of a job comes straight from this index, in order (no sort per batch).
+    sa.Index("ix_receipt_turns_status", "receipt_id", "status", "turn_id"),
 )
