@@ -372,7 +372,12 @@ class Assistant:
         if retention == AUDIO_OFF or speaker.role == "child":
             return ()
         expires_at = audio_expiry(retention, session.now())
-        return (session.put_artifact(turn, "audio", audio.to_wav(), expires_at=expires_at),)
+        # under a key of its own: expiring before the transcript, it is still crypto-shredded
+        return (
+            session.put_artifact(
+                turn, "audio", audio.to_wav(), expires_at=expires_at, own_key=True
+            ),
+        )
 
     def _act(
         self,

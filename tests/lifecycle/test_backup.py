@@ -210,7 +210,7 @@ def test_restore_reapplies_every_deletion_made_since_the_backup(
     assert stones == {voice.turn_id, whole.turn_id}
     assert live_keys == {keep.key_id, expiring.key_id} | {
         f"key_{m.id}" for m in (ada, ben, household.child)
-    }
+    } | {f"key_{r.record_id}" for r in (keep, voice, expiring)}  # the records' own keys
     assert find_orphans(fresh) == []
     for receipt in list_receipts(fresh, hh):
         assert verify_erasure(fresh, hh, receipt.id).ok, receipt.id

@@ -36,7 +36,14 @@ from confide.vault import (
     lineage,
     read_artifact,
 )
-from confide.vault.schema import artifacts, data_keys, receipts, tombstones, turns
+from confide.vault.schema import (
+    action_records,
+    artifacts,
+    data_keys,
+    receipts,
+    tombstones,
+    turns,
+)
 
 
 @pytest.fixture
@@ -134,7 +141,11 @@ def test_scope_everything_later_removes_what_scope_voice_kept(vault, household, 
         scope="everything",
         actor="t",
     )
-    assert [(i.id, i.action) for _t, i in second.items()] == [(alarm.id, "deleted")]
+    # the record goes with its own key: a copy in an older backup is unreadable too
+    assert [(i.id, i.action) for _t, i in second.items()] == [
+        (alarm.id, "deleted"),
+        (f"key_{alarm.id}", "destroyed"),
+    ]
     with vault.read_records(household.id) as records, pytest.raises(NotFoundError):
         records.get(alarm.id)
     assert verify_erasure(vault, household.id, first.id).ok
@@ -332,3 +343,50 @@ def test_verification_fails_when_something_came_back(vault, household, assistant
         "blob": {"blob file still in xx/y.blob", "the receipt was altered after it was issued"},
     }[what]
     assert expected <= problems, problems
+
+
+def test_copies_of_a_deleted_record_or_recording_are_unreadable(vault, household, clock):
+    """What a backup made before holds - the sealed rows and blobs - cannot be read once the
+    record (scope everything) or the recording (retention of audio alone) is gone: each had a
+    key of its own, destroyed with it."""
+    assistant = Assistant(vault, household.id)
+    out = ask(assistant, clock, "set an alarm for 6:45 am")
+    alarm = next(s for s in out.stored if s.kind == "alarm")
+    with vault.session(household.id) as session:
+        turn = session.start_turn(household.owner.id, "voice")
+        audio = session.put_artifact(
+            turn, "audio", b"RIFF" + bytes(40_000), own_key=True, expires_at=vault.now() + 60
+        )
+        session.put_artifact(turn, "transcript", b"hello")
+    with vault.reading() as conn:
+        record_row = conn.execute(
+            sa.select(action_records).where(action_records.c.id == alarm.id)
+        ).one()
+        audio_row = conn.execute(sa.select(artifacts).where(artifacts.c.id == audio.id)).one()
+    audio_blob = vault.blobs.get(audio.id)
+
+    forget(
+        vault, household.id, Selection("turn", turn_id=out.turn_id), scope="everything", actor="t"
+    )
+    clock.advance(timedelta(minutes=5))  # the recording expires; the transcript stays
+    acked = request(
+        vault, household.id, Selection("turn", turn_id=turn.id), actor="t", kinds=["audio"]
+    )
+    execute(vault, acked.receipt_id)
+    assert verify_erasure(vault, household.id, acked.receipt_id).ok
+
+    # put the old copies back, as a restore of an old backup without the receipts would
+    with vault.engine.begin() as conn:
+        conn.execute(action_records.insert().values(**record_row._mapping))
+        conn.execute(artifacts.insert().values(**audio_row._mapping))
+    vault.blobs.put(audio.id, audio_blob)
+    fresh = vault
+    with fresh.read_records(household.id) as records, pytest.raises(DecryptionError):
+        records.get(alarm.id)
+    with pytest.raises(DecryptionError):
+        read_artifact(fresh, household.id, audio.id)
+    # the rest of the turn is still readable under the turn's key
+    transcript = next(
+        a for a in lineage(vault, household.id, turn.id).artifacts if a.kind == "transcript"
+    )
+    assert read_artifact(vault, household.id, transcript.id) == b"hello"

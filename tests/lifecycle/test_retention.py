@@ -299,8 +299,10 @@ def test_a_recording_goes_before_its_transcript(vault, household, clock) -> None
     assert (result.turns, result.recordings, result.records) == (0, 1, 0)
     receipt = load_receipt(vault, household.id, result.receipts[0])
     assert (receipt.mode, receipt.kinds) == ("expired_items", ("audio",))
+    # the recording had a key of its own: destroyed with it (older backups cannot read it)
     assert [(i.id, i.kind, i.action) for _t, i in receipt.items()] == [
-        (audio.id, "audio", "deleted")
+        (audio.id, "audio", "deleted"),
+        (f"key_{audio.id}", "data_key", "destroyed"),
     ]
     all_verified(vault, household.id, result)
     assert not vault.blobs.exists(audio.id)
@@ -592,7 +594,8 @@ def test_show_displays_the_expiry_and_settings_show_the_retention(home, capsys) 
     out = run_json(capsys, "ask", "put eggs on the shopping list", "--home", str(home))
     shown = run_json(capsys, "show", out["turn_id"], "--home", str(home))
     by_kind = {item["kind"]: item for item in shown["stored"]}
-    created = datetime.fromisoformat(by_kind["data_key"]["created_at"])  # made with the turn
+    turn_key = next(i for i in shown["stored"] if i["id"] == f"key_{out['turn_id']}")
+    created = datetime.fromisoformat(turn_key["created_at"])  # made with the turn
     for kind in ("transcript", "interpretation", "reply"):
         assert by_kind[kind]["expires_at"] == add_months(created, 3).isoformat()
     settings = run_json(capsys, "settings", "--home", str(home))

@@ -80,10 +80,13 @@ def test_lineage_lists_key_artifacts_and_records(vault, household, clock, turn_w
         (written.records[1].id, "message", "db:action_records", "active"),
     }
     assert other.records[0].id not in {r.id for r in lin.records}
+    # every record is sealed under a key of its own, listed with the turn's
+    assert {k.id for k in lin.own_keys} == {f"key_{r.id}" for r in written.records}
     assert {i.id for i in lin.items()} == {
         written.turn.key_id,
         *by_id,
         *(r.id for r in written.records),
+        *(f"key_{r.id}" for r in written.records),
     }
 
 
@@ -194,6 +197,7 @@ def _reachable(vault, households):
         for turn in history(vault, hh.id):
             lin = lineage(vault, hh.id, turn.id)
             keys.add(lin.data_key.id)
+            keys.update(k.id for k in lin.own_keys)
             recs.update(r.id for r in lin.records)
             for art in lin.artifacts:
                 arts.add(art.id)

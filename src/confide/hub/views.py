@@ -19,7 +19,7 @@ MEDIA_TYPES = {"audio": "audio/wav"}
 def turn_view(vault: Vault, household_id: str, turn_id: str, *, actor: str) -> dict[str, Any]:
     """The turn, each stored item with where it lives, and the decrypted content."""
     found = lineage(vault, household_id, turn_id)
-    items: list[dict[str, Any]] = [found.data_key.to_dict()]
+    items: list[dict[str, Any]] = [found.data_key.to_dict(), *(k.to_dict() for k in found.own_keys)]
     for artifact in found.artifacts:
         item = artifact.to_dict()
         if artifact.kind in MEDIA_TYPES:

@@ -63,7 +63,8 @@ from confide.vault.schema import (
 
 _BATCH = 500
 #: The kinds of data key whose owner a restore replaces (a key of no restored row is destroyed).
-_OWNED_KEYS = ("turn", "member")
+#: Data keys a household's data rows own (a record's and a recording's own keys included).
+_OWNED_KEYS = ("turn", "member", "record", "artifact")
 
 
 @dataclass(frozen=True)
@@ -302,14 +303,18 @@ def _plan(backup: VerifiedBackup, live: _Live) -> _Plan:
     for art in backup.rows(artifacts):
         if art["turn_id"] not in turn_ids:
             continue  # counted with its turn
-        if art["id"] in live.forgotten:
+        if art["id"] in live.forgotten or (
+            art.get("key_id") is not None and art["key_id"] not in live.keys
+        ):
             plan.skip("forgotten_artifacts")
         else:
             plan.rows["artifacts"].append(art)
     plan.rows["action_records"] = []
     for rec in backup.rows(action_records):
         origin, audience = rec["origin_turn_id"], rec["audience_member_id"]
-        if rec["id"] in live.forgotten:
+        if rec["id"] in live.forgotten or (
+            rec.get("key_id") is not None and rec["key_id"] not in live.keys
+        ):
             plan.skip("forgotten_records")
         elif (
             rec["member_id"] not in people
@@ -336,10 +341,20 @@ def _replace(conn: sa.Connection, household_id: str, plan: _Plan, live: _Live) -
     for table in TABLES:
         for chunk in _chunks(plan.rows[table.name]):
             conn.execute(table.insert(), chunk)
-    needed = {t["key_id"] for t in plan.rows["turns"]} | set(
-        conn.execute(sa.select(members.c.key_id).where(members.c.household_id == household_id))
-        .scalars()
-        .all()
+    own_keys = {
+        row["key_id"]
+        for table in ("artifacts", "action_records")
+        for row in plan.rows[table]
+        if row.get("key_id") is not None
+    }
+    needed = (
+        own_keys
+        | {t["key_id"] for t in plan.rows["turns"]}
+        | set(
+            conn.execute(sa.select(members.c.key_id).where(members.c.household_id == household_id))
+            .scalars()
+            .all()
+        )
     )
     destroyed = sorted(live.keys - needed)
     for chunk in _chunks(destroyed):

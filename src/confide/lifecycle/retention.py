@@ -38,9 +38,8 @@ import sqlalchemy as sa
 from confide.lifecycle.deletion import BATCH_TURNS, acknowledge, erase_batch, execute
 from confide.lifecycle.selection import Selection
 from confide.vault import Vault
-from confide.vault.erase import DELETED, ErasedItem, remove_blobs
+from confide.vault.erase import Entry, erase_records, remove_blobs
 from confide.vault.schema import action_records, artifacts, members, receipt_turns, turns
-from confide.vault.session import RECORD_TABLE
 from confide.vault.settings import MONTHS, months_before
 
 ACTOR = "retention"
@@ -146,7 +145,13 @@ def _any(conn: sa.Connection, query: sa.Select[Any]) -> bool:
 
 
 def _erase_records(
-    conn: sa.Connection, household_id: str, receipt_id: str, now: float, *, limit: int
+    vault: Vault,
+    conn: sa.Connection,
+    household_id: str,
+    receipt_id: str,
+    now: float,
+    *,
+    limit: int,
 ) -> int:
     """Delete up to ``limit`` retired records of a household and list them in the receipt,
     grouped under the turn (or tombstone) they came from; one transaction.  Returns how many."""
@@ -167,13 +172,12 @@ def _erase_records(
             break
     if not found:
         return 0
-    conn.execute(action_records.delete().where(action_records.c.id.in_([r.id for r in found])))
-    groups: dict[str, list[ErasedItem]] = {}
+    # each record goes with its own key (so older backups cannot read it either)
+    erased = erase_records(vault, conn, household_id, [r.id for r in found])
+    groups: dict[str, list[Entry]] = {}
     for rec in found:
         # A record made outside any turn is listed under its own id.
-        groups.setdefault(rec.origin_turn_id or rec.id, []).append(
-            ErasedItem(rec.id, rec.kind, RECORD_TABLE, DELETED)
-        )
+        groups.setdefault(rec.origin_turn_id or rec.id, []).extend(erased.get(rec.id, []))
     # Rows this receipt already has for those turns (its erased recordings, earlier records):
     # locked and read fresh, then extended.
     listed = {
@@ -188,7 +192,7 @@ def _erase_records(
         )
     }
     for key, items in groups.items():
-        rows = [i.to_row() for i in items]
+        rows = items
         if key in listed:
             row = listed[key]
             # (a row still planned - another worker resuming this receipt - is closed here:
@@ -248,7 +252,7 @@ def _sweep_items(vault: Vault, household_id: str, now: float) -> tuple[str, int,
                 # No recordings planned: the first records go in the same transaction (so an
                 # acknowledged receipt always lists something), no planned row can collide.
                 records = _erase_records(
-                    conn, household_id, done.receipt_id, now, limit=BATCH_RECORDS
+                    vault, conn, household_id, done.receipt_id, now, limit=BATCH_RECORDS
                 )
                 if records == 0:
                     raise _NothingDueError
@@ -268,7 +272,9 @@ def _sweep_items(vault: Vault, household_id: str, now: float) -> tuple[str, int,
     _erase_planned(vault, done.receipt_id)  # recordings first: records merge into erased rows
     while True:
         with vault.engine.begin() as conn:
-            batch = _erase_records(conn, household_id, done.receipt_id, now, limit=BATCH_RECORDS)
+            batch = _erase_records(
+                vault, conn, household_id, done.receipt_id, now, limit=BATCH_RECORDS
+            )
         if not batch:
             break
         records += batch

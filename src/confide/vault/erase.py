@@ -78,10 +78,13 @@ _TURN_ROWS = sa.select(
     turns.c.id, turns.c.member_id, turns.c.key_id, turns.c.created_at, turns.c.household_id
 ).where(_in(turns.c.id, "ids"))
 _ARTIFACT_ROWS = sa.select(
-    artifacts.c.id, artifacts.c.turn_id, artifacts.c.kind, artifacts.c.store
+    artifacts.c.id, artifacts.c.turn_id, artifacts.c.kind, artifacts.c.store, artifacts.c.key_id
 ).where(_in(artifacts.c.turn_id, "ids"))
 _RECORD_ROWS = sa.select(
-    action_records.c.id, action_records.c.origin_turn_id, action_records.c.kind
+    action_records.c.id,
+    action_records.c.origin_turn_id,
+    action_records.c.kind,
+    action_records.c.key_id,
 ).where(_in(action_records.c.origin_turn_id, "ids"))
 _DELETE_ARTIFACTS = artifacts.delete().where(_in(artifacts.c.turn_id, "ids"))
 _DELETE_RECORDS = action_records.delete().where(_in(action_records.c.id, "ids"))
@@ -152,23 +155,30 @@ def erase_turns(
     present = list(items)
     if scope == "everything":  # records that survived an earlier deletion of their turn
         stones = [turn_id for turn_id in ids if turn_id not in items]
-        _erase_survivors(conn, household_id, stones, items)
+        _erase_survivors(vault, conn, household_id, stones, items)
     if not present:
         return ErasedTurns(items, [], [t for t in ids if t not in items])
     blobs: list[str] = []
-    for art_id, turn_id, kind, store in conn.execute(_ARTIFACT_ROWS, {"ids": present}):
+    keys = [key_id for _t, _m, key_id, _a in found]
+    for art_id, turn_id, kind, store, own_key in conn.execute(_ARTIFACT_ROWS, {"ids": present}):
         if store == "blob":
             blobs.append(art_id)
             items[turn_id].append([art_id, kind, _location(vault, art_id, store), DELETED, None])
         else:
             items[turn_id].append([art_id, kind, ARTIFACT_TABLE, DELETED, None])
+        if own_key is not None:
+            items[turn_id].append([own_key, "data_key", KEY_TABLE, DESTROYED, None])
+            keys.append(own_key)
     keep = scope == "voice"
     action, reason = (KEPT, KEPT_BY_SCOPE) if keep else (DELETED, None)
     # (records of these turns are this household's: a record's origin is a turn of its own)
     record_ids = []
-    for rec_id, origin, kind in conn.execute(_RECORD_ROWS, {"ids": present}):
+    for rec_id, origin, kind, own_key in conn.execute(_RECORD_ROWS, {"ids": present}):
         items[origin].append([rec_id, kind, RECORD_TABLE, action, reason])
         record_ids.append(rec_id)
+        if own_key is not None and not keep:
+            items[origin].append([own_key, "data_key", KEY_TABLE, DESTROYED, None])
+            keys.append(own_key)
     for turn_id in present:
         items[turn_id].append([turn_id, "turn", TURN_TABLE, DELETED, None])
 
@@ -179,26 +189,57 @@ def erase_turns(
     if not keep:
         conn.execute(_DELETE_RECORDS, {"ids": record_ids})
     conn.execute(_DELETE_TURNS, {"ids": present})
-    conn.execute(_DELETE_KEYS, {"ids": [key_id for _t, _m, key_id, _a in found]})
-    for _turn, _member, key_id, _at in found:
-        vault.keyring.forget_cached(key_id)
+    destroy_keys(vault, conn, keys)
     missing = [turn_id for turn_id in ids if turn_id not in items]
     return ErasedTurns(items, blobs, missing)
 
 
+def destroy_keys(vault: Vault, conn: sa.Connection, key_ids: Sequence[str]) -> None:
+    """Delete data key rows (crypto-shredding) and drop them from this process's memory."""
+    if key_ids:
+        conn.execute(_DELETE_KEYS, {"ids": list(key_ids)})
+    for key_id in key_ids:
+        vault.keyring.forget_cached(key_id)
+
+
+def erase_records(
+    vault: Vault, conn: sa.Connection, household_id: str, record_ids: Sequence[str]
+) -> dict[str, list[Entry]]:
+    """Delete action records of a household and destroy their own keys, in ``conn``'s
+    transaction; returns the entries per record id (the record, then its key)."""
+    if not record_ids:
+        return {}
+    rows = conn.execute(
+        sa.select(action_records.c.id, action_records.c.kind, action_records.c.key_id).where(
+            _in(action_records.c.id, "ids"), action_records.c.household_id == household_id
+        ),
+        {"ids": list(record_ids)},
+    ).all()
+    out: dict[str, list[Entry]] = {}
+    for rec in rows:
+        out[rec.id] = [[rec.id, rec.kind, RECORD_TABLE, DELETED, None]]
+        if rec.key_id is not None:
+            out[rec.id].append([rec.key_id, "data_key", KEY_TABLE, DESTROYED, None])
+    if rows:
+        conn.execute(_DELETE_RECORDS, {"ids": [r.id for r in rows]})
+        destroy_keys(vault, conn, [r.key_id for r in rows if r.key_id is not None])
+    return out
+
+
 def _erase_survivors(
-    conn: sa.Connection, household_id: str, stones: list[str], items: dict[str, list[Entry]]
+    vault: Vault,
+    conn: sa.Connection,
+    household_id: str,
+    stones: list[str],
+    items: dict[str, list[Entry]],
 ) -> None:
     """Delete the records still linked to tombstones ``stones``, noting them in ``items``."""
     if not stones:
         return
     found = conn.execute(_TOMBSTONED_RECORDS, {"ids": stones, "hh": household_id}).all()
+    erased = erase_records(vault, conn, household_id, [r.id for r in found])
     for rec in found:
-        items.setdefault(rec.origin_turn_id, []).append(
-            [rec.id, rec.kind, RECORD_TABLE, DELETED, None]
-        )
-    if found:
-        conn.execute(_DELETE_RECORDS, {"ids": [r.id for r in found]})
+        items.setdefault(rec.origin_turn_id, []).extend(erased.get(rec.id, []))
 
 
 def erase_artifacts(
@@ -212,8 +253,10 @@ def erase_artifacts(
 ) -> ErasedTurns:
     """Erase some artifacts of some turns (e.g. expired recordings); the turns stay.
 
-    The turn's data key stays too (its other artifacts still need it): what goes is removed
-    physically.  ``expired_by`` limits it to artifacts whose ``expires_at`` is at or before it.
+    The turn's data key stays (its other artifacts still need it); an artifact sealed under
+    a key of its own (a recording) has that key destroyed, so its older copies are unreadable
+    too.  Artifacts under the turn's key are removed physically only.  ``expired_by`` limits it
+    to artifacts whose ``expires_at`` is at or before it.
     """
     ids = list(dict.fromkeys(turn_ids))
     wanted = list(kinds)
@@ -228,7 +271,13 @@ def erase_artifacts(
     if expired_by is not None:
         condition = sa.and_(condition, artifacts.c.expires_at <= expired_by)
     rows = conn.execute(
-        sa.select(artifacts.c.id, artifacts.c.turn_id, artifacts.c.kind, artifacts.c.store)
+        sa.select(
+            artifacts.c.id,
+            artifacts.c.turn_id,
+            artifacts.c.kind,
+            artifacts.c.store,
+            artifacts.c.key_id,
+        )
         .select_from(artifacts.join(turns, turns.c.id == artifacts.c.turn_id))
         .where(condition),
         {"ids": ids, "kinds": wanted},
@@ -241,11 +290,14 @@ def erase_artifacts(
         )
         if art.store == "blob":
             blobs.append(art.id)
+        if art.key_id is not None:
+            items[art.turn_id].append([art.key_id, "data_key", KEY_TABLE, DESTROYED, None])
     if rows:
         conn.execute(
             artifacts.delete().where(_in(artifacts.c.id, "art_ids")),
             {"art_ids": [art.id for art in rows]},
         )
+        destroy_keys(vault, conn, [a.key_id for a in rows if a.key_id is not None])
     return ErasedTurns(items, blobs, [t for t in ids if t not in items])
 
 

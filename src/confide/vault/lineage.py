@@ -107,6 +107,12 @@ def lineage(vault: Vault, household_id: str, turn_id: str) -> TurnLineage:
         recs = conn.execute(
             sa.select(action_records).where(action_records.c.origin_turn_id == turn_id)
         ).all()
+        own = [a.key_id for a in arts if a.key_id] + [r.key_id for r in recs if r.key_id]
+        made = dict(
+            conn.execute(
+                sa.select(data_keys.c.id, data_keys.c.created_at).where(data_keys.c.id.in_(own))
+            ).all()
+        )
     return TurnLineage(
         turn=_turn_info(row),
         data_key=StoredItem(row.key_id, "data_key", "db:data_keys", created_at=key_at),
@@ -115,6 +121,9 @@ def lineage(vault: Vault, household_id: str, turn_id: str) -> TurnLineage:
             StoredItem(r.id, r.kind, RECORD_TABLE, created_at=r.created_at, status=r.status)
             for r in recs
         ),
+        own_keys=tuple(
+            StoredItem(k, "data_key", "db:data_keys", created_at=made.get(k)) for k in own
+        ),
     )
 
 
@@ -122,13 +131,13 @@ def read_artifact(vault: Vault, household_id: str, artifact_id: str) -> bytes:
     """Decrypt one artifact; any key or integrity failure is one ``DecryptionError``."""
     with vault.reading() as conn:
         row = conn.execute(
-            sa.select(artifacts, turns.c.key_id)
+            sa.select(artifacts, turns.c.key_id.label("turn_key_id"))
             .join(turns, turns.c.id == artifacts.c.turn_id)
             .where(artifacts.c.id == artifact_id, turns.c.household_id == household_id)
         ).first()
         if row is None:
             raise NotFoundError(f"no artifact {artifact_id!r}")
-        key = vault.keyring.data_key(conn, row.key_id)
+        key = vault.keyring.data_key(conn, row.key_id or row.turn_key_id)
     sealed = row.ciphertext if row.store == "db" else vault.blobs.get(artifact_id)
     return _crypto.open_sealed(
         key, sealed, artifact_aad(artifact_id, row.kind, row.turn_id), f"artifact {artifact_id}"
@@ -173,11 +182,19 @@ def find_orphans(vault: Vault) -> list[Orphan]:
         found.extend(
             Orphan("db:action_records", r.id, "no origin turn or tombstone") for r in unlinked_recs
         )
-        owned_keys = sa.union(sa.select(turns.c.key_id), sa.select(members.c.key_id)).subquery()
+        owned_keys = sa.union(
+            sa.select(turns.c.key_id),
+            sa.select(members.c.key_id),
+            sa.select(artifacts.c.key_id).where(artifacts.c.key_id.is_not(None)),
+            sa.select(action_records.c.key_id).where(action_records.c.key_id.is_not(None)),
+        ).subquery()
         loose_keys = conn.execute(
             sa.select(data_keys.c.id)
             .outerjoin(owned_keys, owned_keys.c.key_id == data_keys.c.id)
             .where(owned_keys.c.key_id.is_(None))
         )
-        found.extend(Orphan("db:data_keys", r.id, "key of no turn or member") for r in loose_keys)
+        found.extend(
+            Orphan("db:data_keys", r.id, "key of no turn, member, record or artifact")
+            for r in loose_keys
+        )
     return found

@@ -126,6 +126,8 @@ class TurnLineage:
     data_key: StoredItem
     artifacts: tuple[StoredItem, ...]
     records: tuple[StoredItem, ...]
+    #: Keys of their own that some artifacts (a recording) and every record are sealed under.
+    own_keys: tuple[StoredItem, ...] = ()
 
     def items(self) -> tuple[StoredItem, ...]:
-        return (self.data_key, *self.artifacts, *self.records)
+        return (self.data_key, *self.own_keys, *self.artifacts, *self.records)

@@ -21,7 +21,8 @@ households = sa.Table(
     sa.Column("created_at", sa.Double, nullable=False),
 )
 
-#: Wrapped data keys: one per turn (kind "turn") and one per member (kind "member").
+#: Wrapped data keys: one per turn (kind "turn"), per member ("member"), per action record
+#: ("record") and per artifact that may go before its turn ("artifact": a recording).
 #: Destroying a row here crypto-shreds everything sealed under that key.
 data_keys = sa.Table(
     "data_keys",
@@ -106,11 +107,14 @@ artifacts = sa.Table(
     sa.Column("created_at", sa.Double, nullable=False),
     sa.Column("expires_at", sa.Double, nullable=True),
     sa.Column("ciphertext", sa.LargeBinary, nullable=True),  # when store == "db"
+    # A key of its own (a recording, which retention may remove before the rest of the turn),
+    # else NULL: the turn's key.  Not a foreign key: the key row is destroyed with the artifact.
+    sa.Column("key_id", ID, nullable=True),
     sa.Index("ix_artifacts_turn", "turn_id"),
     sa.Index("ix_artifacts_expiry", "expires_at"),
 )
 
-#: State kept by skills (an alarm, a shopping item...), sealed under the member's key and
+#: State kept by skills (an alarm, a shopping item...), sealed under a data key of its own and
 #: linked to the turn that created it.
 action_records = sa.Table(
     "action_records",
@@ -129,6 +133,9 @@ action_records = sa.Table(
     # Bumped by every update; an update names the version it read (optimistic concurrency).
     sa.Column("version", sa.Integer, nullable=False, server_default="0"),
     sa.Column("ciphertext", sa.LargeBinary, nullable=False),
+    # The record's own data key (destroyed with the record, so a copy in an older backup is
+    # unreadable too); NULL for records sealed under the member's key by earlier versions.
+    sa.Column("key_id", ID, nullable=True),
     sa.Index("ix_records_household_kind", "household_id", "kind", "status"),
     sa.Index("ix_records_origin", "origin_turn_id"),
     # Finished or cancelled records by owner and age: what the retention sweep looks for.

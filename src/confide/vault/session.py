@@ -192,9 +192,18 @@ class VaultSession:
         return TurnHandle(turn_id, self.household_id, member_id, key_id, expires_at)
 
     def put_artifact(
-        self, turn: TurnHandle, kind: str, data: bytes, *, expires_at: float | None = None
+        self,
+        turn: TurnHandle,
+        kind: str,
+        data: bytes,
+        *,
+        expires_at: float | None = None,
+        own_key: bool = False,
     ) -> StoredItem:
         """Seal ``data`` under the turn's key and store it (row or blob by size).
+
+        With ``own_key`` it is sealed under a data key of its own instead, so that removing it
+        before the rest of the turn (retention of recordings) still crypto-shreds every copy.
 
         It expires with its turn, or at ``expires_at`` if that is earlier (a recording kept for
         less time than the transcript).  Rows are batched and written by :meth:`flush`, which
@@ -202,9 +211,15 @@ class VaultSession:
         """
         expires_at = earliest(expires_at, turn.expires_at)
         artifact_id = new_id("art")
-        key = self.vault.keyring.data_key(self.conn, turn.key_id)
-        sealed = _crypto.seal(key, data, artifact_aad(artifact_id, kind, turn.id))
         at = self.now()
+        key_id = f"key_{artifact_id}" if own_key else None
+        if key_id is None:
+            key = self.vault.keyring.data_key(self.conn, turn.key_id)
+        else:
+            key = self.vault.keyring.new_data_key(
+                self.conn, self.household_id, key_id, "artifact", at
+            )
+        sealed = _crypto.seal(key, data, artifact_aad(artifact_id, kind, turn.id))
         if len(data) > BLOB_THRESHOLD:
             self.vault.blobs.put(artifact_id, sealed)
             self.written_blobs.append(artifact_id)
@@ -221,6 +236,7 @@ class VaultSession:
                 "created_at": at,
                 "expires_at": expires_at,
                 "ciphertext": column,
+                "key_id": key_id,
             }
         )
         return StoredItem(artifact_id, kind, location, len(data), at, expires_at)
@@ -254,17 +270,20 @@ class TurnRecords:
         # The version of each record as this store last handed it out: an update applies
         # only if nobody changed the record since (another process, on PostgreSQL).
         self._seen: dict[str, int] = {}
+        # Which key each record handed out is sealed under (its own, or its member's).
+        self._key_ids: dict[str, str] = {}
 
-    def _member_key(self, member_id: str) -> bytes:
-        key_id = self.session.member_key_id(member_id)
+    def _key(self, key_id: str) -> bytes:
         return self.session.vault.keyring.data_key(self.session.conn, key_id)
 
-    def _seal(self, binding: Mapping[str, Any], payload: Mapping[str, Any]) -> bytes:
+    def _seal(self, key_id: str, binding: Mapping[str, Any], payload: Mapping[str, Any]) -> bytes:
         data = json.dumps(dict(payload), ensure_ascii=False).encode()
-        return _crypto.seal(self._member_key(binding["member_id"]), data, _binding_aad(binding))
+        return _crypto.seal(self._key(key_id), data, _binding_aad(binding))
 
     def _open(self, row: Any) -> ActionRecord:
-        key = self._member_key(row.member_id)
+        key_id = row.key_id or self.session.member_key_id(row.member_id)
+        key = self._key(key_id)
+        self._key_ids[row.id] = key_id
         self._seen.setdefault(row.id, row.version)
         aad = _binding_aad({**row._mapping, "household_id": self.session.household_id})
         data = _crypto.open_sealed(key, row.ciphertext, aad, f"record {row.id}")
@@ -310,8 +329,14 @@ class TurnRecords:
             "created_at": at,
             "updated_at": at,
         }
-        row["ciphertext"] = self._seal(row, payload)
-        self.session.conn.execute(_INSERT_RECORD, {**row, "version": 0})
+        self.session.member_key_id(member_id)  # the owner must be of this household
+        key_id = f"key_{record_id}"
+        self.session.vault.keyring.new_data_key(
+            self.session.conn, self.session.household_id, key_id, "record", at
+        )
+        row["ciphertext"] = self._seal(key_id, row, payload)
+        self.session.conn.execute(_INSERT_RECORD, {**row, "version": 0, "key_id": key_id})
+        self._key_ids[record_id] = key_id
         self._seen[record_id] = 0
         self.touched.append(StoredItem(record_id, kind, RECORD_TABLE, created_at=at))
         return ActionRecord(
@@ -355,7 +380,7 @@ class TurnRecords:
                 "seen_version": seen,
                 "next_version": seen + 1,
                 "new_status": new_status,
-                "sealed": self._seal(binding, new_payload),
+                "sealed": self._seal(self._key_ids[record_id], binding, new_payload),
                 "at": self.session.now(),
             },
         )
