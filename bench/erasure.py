@@ -5,7 +5,8 @@
    sealed) and its receipt verified; p50/p95 over ``--samples`` turns (target p50 <= 10 ms).
 2. *A whole member*: ``--member-turns`` turns (default 100,000: the design target) are written
    straight into the tables - the rows a turn really leaves (a wrapped data key, the turn, four
-   sealed artifacts of realistic sizes, an action record for one turn in three) - then
+   sealed artifacts of realistic sizes, an action record with its own key for one turn in
+   three) - then
    ``forget --all --scope everything`` runs end to end (target <= 5 s) and the receipt is
    verified.
 
@@ -141,6 +142,15 @@ def _fill(vault: Vault, household_id: str, member_id: str, count: int, tag: str)
                     }
                 )
             if n % 3 == 0:
+                keys.append(
+                    {
+                        "id": f"key_rec_{tag}{n:019d}",
+                        "household_id": household_id,
+                        "kind": "record",
+                        "wrapped": os.urandom(60),
+                        "created_at": at,
+                    }
+                )
                 recs.append(
                     {
                         "id": f"rec_{tag}{n:019d}",
@@ -154,6 +164,7 @@ def _fill(vault: Vault, household_id: str, member_id: str, count: int, tag: str)
                         "updated_at": at,
                         "version": 0,
                         "ciphertext": os.urandom(80),
+                        "key_id": f"key_rec_{tag}{n:019d}",
                     }
                 )
         with vault.engine.begin() as conn:
