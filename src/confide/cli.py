@@ -363,14 +363,16 @@ def settings(
         str | None,
         typer.Argument(
             metavar="KEY",
-            help="The setting to change: audio_retention (how long recordings are kept).",
+            help="The setting to change: audio_retention (how long recordings are kept) or "
+            "transcript_retention (how long requests and what was made from them are kept).",
         ),
     ] = None,
     value: Annotated[
         str | None,
         typer.Argument(
             metavar="VALUE",
-            help="Its new value: off, 3_months, 18_months or until_deleted (children: off).",
+            help="audio_retention: off, 3_months, 18_months or until_deleted (children: off); "
+            "transcript_retention: 3_months, 18_months or until_deleted (children: 3_months).",
         ),
     ] = None,
     member: Annotated[str | None, typer.Option(help="Whose settings (default: owner).")] = None,
