@@ -4,10 +4,13 @@ The grammar pass is fast (~20 ms at the end of a streamed utterance) and sure of
 accepts, but it leaves free text out (a reminder's task, a message's body, an event's title,
 a new shopping item) and rejects most commands with numbers it confuses.  The hybrid keeps
 every transcript the grammar accepts; an utterance it rejects is decoded again by
-:class:`~confide.voice.whisper.WhisperRecognizer` from the same audio, whose transcript is
-then judged by Whisper's own rejection model (fitted on the development set by
-``bench/speech_whisper_confidence.py``).  Either way the text goes to the same text
-recogniser (the templates) as a typed request.
+:class:`~confide.voice.whisper.WhisperRecognizer` from the same audio.  Whisper's transcript
+is accepted when :data:`DEFAULT_HYBRID` says so: a logistic model over Whisper's evidence,
+the grammar pass's confidence and whether the two passes *agree* (their texts mean the same
+intent and slots to the text recogniser, the strongest sign: on the development set every
+agreeing pair was right), fitted on the development set by
+``bench/speech_whisper_confidence.py``, never on the benchmark corpus.  Either way the text
+goes to the same text recogniser (the templates) as a typed request.
 
 The price is Whisper's: ~1 s of CPU for each utterance the grammar rejects, and ~350 MB of
 memory for the model, so ``confide serve`` grows past its 250 MB target.  It is therefore
@@ -20,10 +23,11 @@ the audio in memory until it finishes, for the second pass; nothing is written a
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import threading
+from datetime import datetime
 
+from confide.language import Recognizer
 from confide.language.models import HouseholdLists
 from confide.voice.audio import MAX_DURATION_S
 from confide.voice.errors import VoiceError
@@ -34,26 +38,55 @@ from confide.voice.recognizers import (
     SpeechRecognizer,
     Transcript,
 )
-from confide.voice.whisper import WhisperRecognizer
+from confide.voice.whisper import FEATURES, WhisperConfidence, WhisperRecognizer
 
-__all__ = ["ENGINES", "ENV_VAR", "HybridRecognizer", "HybridStream", "engine_from_env"]
+__all__ = [
+    "DEFAULT_HYBRID",
+    "ENGINES",
+    "ENV_VAR",
+    "HYBRID_FEATURES",
+    "HybridRecognizer",
+    "HybridStream",
+    "engine_from_env",
+]
 
 #: The environment variable that chooses the engine of ``serve``, ``ask --audio`` and the API.
 ENV_VAR = "CONFIDE_SPEECH_ENGINE"
 ENGINES = ("pocketsphinx", "hybrid", "whisper")
 _MAX_BYTES = int(MAX_DURATION_S * 16000 * 2)
+#: What the hybrid weighs to accept Whisper's transcript: Whisper's :data:`FEATURES`, the
+#: grammar pass's confidence, and 1.0 when both passes mean the same (else 0.0).
+HYBRID_FEATURES = (*FEATURES, "first_confidence", "agree")
+
+#: Fitted by ``bench/speech_whisper_confidence.py`` on the development set.
+DEFAULT_HYBRID = WhisperConfidence(
+    means=(-0.216197, -0.216197, 0.0129495, 0.798788, 6.63789, 0.391273, 0.387368),
+    scales=(0.139265, 0.139265, 0.00970721, 0.0758507, 2.56113, 0.352134, 0.487149),
+    weights=(0.369588, 0.369588, 0.0439537, 0.0254366, -0.509229, -0.471793, 1.93467),
+    bias=3.28779,
+    cut=0.9068,
+)
 
 
 class HybridRecognizer:
     """pocketsphinx with the template grammar, then Whisper when the grammar rejects."""
 
+    engine_name = "hybrid"
+
     def __init__(
         self,
         first: PocketsphinxRecognizer | None = None,
         second: WhisperRecognizer | None = None,
+        *,
+        text: Recognizer | None = None,
+        model: WhisperConfidence = DEFAULT_HYBRID,
+        min_confidence: float | None = None,
     ) -> None:
         self.first = first or PocketsphinxRecognizer()
         self.second = second or WhisperRecognizer()
+        self.text = text or Recognizer()
+        self.model = model
+        self.min_confidence = model.cut if min_confidence is None else min_confidence
 
     @property
     def lists(self) -> HouseholdLists:
@@ -71,8 +104,29 @@ class HybridRecognizer:
     ) -> Transcript:
         if not heard.rejected:
             return heard
-        again = self.second.transcribe(samples, lists)
-        return dataclasses.replace(again, seconds=heard.seconds + again.seconds)
+        text, values, seconds = self.second.decode(samples, lists)
+        evidence = (*values, heard.confidence, float(self.agree(heard.text, text, lists)))
+        confidence = self.model.probability(evidence) if text else 0.0
+        return Transcript(
+            text=text,
+            confidence=confidence,
+            rejected=not text or confidence < self.min_confidence,
+            seconds=heard.seconds + seconds,
+            engine=self.second.engine_name,
+            features=evidence,
+        )
+
+    def agree(self, first: str, second: str, lists: HouseholdLists | None) -> bool:
+        """Whether both texts mean the same intent and slots (neither meaning nothing)."""
+        if not first.strip() or not second.strip():
+            return False
+        lists = lists or self.first.lists
+        now = datetime.now()  # both read at the same moment: only their sameness matters
+        one = self.text.recognize(first, lists, now)
+        if one.intent is None:
+            return False
+        other = self.text.recognize(second, lists, now)
+        return one.intent == other.intent and dict(one.slots) == dict(other.slots)
 
     def stream(self, lists: HouseholdLists | None = None) -> HybridStream:
         """Decode an utterance with the grammar as it arrives (waits for the decoders)."""
