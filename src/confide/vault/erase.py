@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from confide.vault.errors import VaultError
-from confide.vault.schema import action_records, artifacts, data_keys, tombstones, turns
+from confide.vault.schema import action_records, artifacts, tombstones, turns
 from confide.vault.session import ARTIFACT_TABLE, RECORD_TABLE
 
 if TYPE_CHECKING:
@@ -71,41 +71,59 @@ def _in(column: Any, name: str) -> Any:
     return column.in_(sa.bindparam(name, expanding=True))
 
 
-# Looked up by primary key only: with a household condition beside the IN list, SQLite may
-# walk the household's whole time index instead (quadratic for a member's whole history).
-# The household is checked on the rows instead.
-_TURN_ROWS = sa.select(
-    turns.c.id, turns.c.member_id, turns.c.key_id, turns.c.created_at, turns.c.household_id
-).where(_in(turns.c.id, "ids"))
-_ARTIFACT_ROWS = sa.select(
-    artifacts.c.id, artifacts.c.turn_id, artifacts.c.kind, artifacts.c.store, artifacts.c.key_id
-).where(_in(artifacts.c.turn_id, "ids"))
-_RECORD_ROWS = sa.select(
+class _ByIds:
+    """A statement over a list of ids, sent straight to the driver.
+
+    The hot path of erasing a member's whole history: SQLAlchemy re-renders an expanding IN
+    list of 1,000 values for every execution, a sixth of the time.  Only fixed table and column
+    names are in the text; every value is a bound parameter.
+    """
+
+    def __init__(self, template: str) -> None:
+        self.template = template  # "{p}" is one placeholder, "{ids}" the list of them
+
+    def run(self, conn: sa.Connection, ids: Sequence[str], *first: object) -> list[Any]:
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        sql = self.template.format(p=mark, ids=",".join([mark] * len(ids)))
+        result = conn.exec_driver_sql(sql, (*first, *ids))
+        return list(result.fetchall()) if result.returns_rows else []
+
+
+# Turns and records are looked up by key only: with a household condition beside the IN list,
+# SQLite may walk the household's whole time index instead (quadratic for a member's whole
+# history).  The household is checked on the rows instead.
+_TURN_ROWS = _ByIds(
+    "SELECT id, member_id, key_id, created_at, household_id FROM turns WHERE id IN ({ids})"
+)
+_ARTIFACT_ROWS = _ByIds(
+    "SELECT id, turn_id, kind, store, key_id FROM artifacts WHERE turn_id IN ({ids})"
+)
+_RECORD_ROWS = _ByIds(
+    "SELECT id, origin_turn_id, kind, key_id FROM action_records WHERE origin_turn_id IN ({ids})"
+)
+# Made from the turn rows before they go, in one statement.
+_TOMBSTONES_FROM_TURNS = _ByIds(
+    "INSERT INTO tombstones (turn_id, household_id, member_id, turn_created_at, deleted_at, "
+    "receipt_id) SELECT id, household_id, member_id, created_at, "
+    "CAST({p} AS DOUBLE PRECISION), CAST({p} AS VARCHAR(40)) FROM turns "
+    "WHERE id IN ({ids})"
+)
+_DELETE_ARTIFACTS = _ByIds("DELETE FROM artifacts WHERE turn_id IN ({ids})")
+_DELETE_RECORDS = _ByIds("DELETE FROM action_records WHERE id IN ({ids})")
+_DELETE_TURNS = _ByIds("DELETE FROM turns WHERE id IN ({ids})")
+_DELETE_KEYS = _ByIds("DELETE FROM data_keys WHERE id IN ({ids})")
+_RECORD_COLUMNS = sa.select(
     action_records.c.id,
     action_records.c.origin_turn_id,
     action_records.c.kind,
     action_records.c.key_id,
-).where(_in(action_records.c.origin_turn_id, "ids"))
-_DELETE_ARTIFACTS = artifacts.delete().where(_in(artifacts.c.turn_id, "ids"))
-_DELETE_RECORDS = action_records.delete().where(_in(action_records.c.id, "ids"))
-_DELETE_TURNS = turns.delete().where(_in(turns.c.id, "ids"))
-_DELETE_KEYS = data_keys.delete().where(_in(data_keys.c.id, "ids"))
-_TOMBSTONES_FROM_TURNS = tombstones.insert().from_select(
-    ["turn_id", "household_id", "member_id", "turn_created_at", "deleted_at", "receipt_id"],
-    sa.select(
-        turns.c.id,
-        turns.c.household_id,
-        turns.c.member_id,
-        turns.c.created_at,
-        sa.bindparam("at", type_=sa.Double),
-        sa.bindparam("rid", type_=sa.String),
-    ).where(_in(turns.c.id, "ids")),
 )
-_TOMBSTONED_RECORDS = _RECORD_ROWS.where(
+_TOMBSTONED_RECORDS = _RECORD_COLUMNS.where(
+    _in(action_records.c.origin_turn_id, "ids"),
     sa.exists().where(
         tombstones.c.turn_id == action_records.c.origin_turn_id,
         tombstones.c.household_id == sa.bindparam("hh"),
-    )
+    ),
 )
 
 
@@ -145,7 +163,7 @@ def erase_turns(
         return ErasedTurns({}, [], [])
     found = [
         (turn_id, member_id, key_id, created_at)
-        for turn_id, member_id, key_id, created_at, owner in conn.execute(_TURN_ROWS, {"ids": ids})
+        for turn_id, member_id, key_id, created_at, owner in _TURN_ROWS.run(conn, ids)
         if owner == household_id
     ]
     items: dict[str, list[Entry]] = {
@@ -160,7 +178,7 @@ def erase_turns(
         return ErasedTurns(items, [], [t for t in ids if t not in items])
     blobs: list[str] = []
     keys = [key_id for _t, _m, key_id, _a in found]
-    for art_id, turn_id, kind, store, own_key in conn.execute(_ARTIFACT_ROWS, {"ids": present}):
+    for art_id, turn_id, kind, store, own_key in _ARTIFACT_ROWS.run(conn, present):
         if store == "blob":
             blobs.append(art_id)
             items[turn_id].append([art_id, kind, _location(vault, art_id, store), DELETED, None])
@@ -173,7 +191,7 @@ def erase_turns(
     action, reason = (KEPT, KEPT_BY_SCOPE) if keep else (DELETED, None)
     # (records of these turns are this household's: a record's origin is a turn of its own)
     record_ids = []
-    for rec_id, origin, kind, own_key in conn.execute(_RECORD_ROWS, {"ids": present}):
+    for rec_id, origin, kind, own_key in _RECORD_ROWS.run(conn, present):
         items[origin].append([rec_id, kind, RECORD_TABLE, action, reason])
         record_ids.append(rec_id)
         if own_key is not None and not keep:
@@ -182,13 +200,11 @@ def erase_turns(
     for turn_id in present:
         items[turn_id].append([turn_id, "turn", TURN_TABLE, DELETED, None])
 
-    conn.execute(
-        _TOMBSTONES_FROM_TURNS, {"ids": present, "at": at, "rid": receipt_id}
-    )  # before the turn rows go: the tombstone is made from them, in one statement
-    conn.execute(_DELETE_ARTIFACTS, {"ids": present})
-    if not keep:
-        conn.execute(_DELETE_RECORDS, {"ids": record_ids})
-    conn.execute(_DELETE_TURNS, {"ids": present})
+    _TOMBSTONES_FROM_TURNS.run(conn, present, at, receipt_id)
+    _DELETE_ARTIFACTS.run(conn, present)
+    if not keep and record_ids:
+        _DELETE_RECORDS.run(conn, record_ids)
+    _DELETE_TURNS.run(conn, present)
     destroy_keys(vault, conn, keys)
     missing = [turn_id for turn_id in ids if turn_id not in items]
     return ErasedTurns(items, blobs, missing)
@@ -197,7 +213,7 @@ def erase_turns(
 def destroy_keys(vault: Vault, conn: sa.Connection, key_ids: Sequence[str]) -> None:
     """Delete data key rows (crypto-shredding) and drop them from this process's memory."""
     if key_ids:
-        conn.execute(_DELETE_KEYS, {"ids": list(key_ids)})
+        _DELETE_KEYS.run(conn, key_ids)
     for key_id in key_ids:
         vault.keyring.forget_cached(key_id)
 
@@ -221,7 +237,7 @@ def erase_records(
         if rec.key_id is not None:
             out[rec.id].append([rec.key_id, "data_key", KEY_TABLE, DESTROYED, None])
     if rows:
-        conn.execute(_DELETE_RECORDS, {"ids": [r.id for r in rows]})
+        _DELETE_RECORDS.run(conn, [r.id for r in rows])
         destroy_keys(vault, conn, [r.key_id for r in rows if r.key_id is not None])
     return out
 
