@@ -19,6 +19,7 @@ from confide.cli import main
 from confide.lifecycle import list_receipts, verify_erasure
 from confide.vault import NotFoundError, Vault, find_orphans, history, lineage
 from confide.vault.schema import receipts as receipts_table
+from speechgen import needs_speech, synthesise
 
 
 # -- CLI -----------------------------------------------------------------------------------
@@ -225,3 +226,24 @@ def test_forget_by_voice_deletes_and_says_what(vault, household, clock) -> None:
 def test_forget_when_nothing_was_said(vault, household) -> None:
     out = Assistant(vault, household.id).ask("delete what I just said")
     assert out.reply == "There was nothing before this to delete."
+
+
+@needs_speech
+def test_spoken_delete_what_i_just_said_forgets_the_turn_before(
+    vault, household, clock, tmp_path
+) -> None:
+    """The whole voice path: espeak-ng speech -> pocketsphinx -> privacy.forget_last."""
+    from confide.voice import Audio
+    from confide.voice.recognizers import PocketsphinxRecognizer
+
+    spoken = Audio(synthesise("delete what I just said", tmp_path, wpm=120))
+    assistant = Assistant(vault, household.id, speech=PocketsphinxRecognizer())
+    alarm = assistant.ask("set an alarm for 6:45 am")
+    clock.advance(timedelta(seconds=5))
+    out = assistant.ask_audio(spoken)
+    assert out.intent == "privacy.forget_last", out.transcript
+    assert out.reply.startswith("Done. I deleted your last request")
+    with pytest.raises(NotFoundError):
+        lineage(vault, household.id, alarm.turn_id)
+    assert {t.id for t in history(vault, household.id)} == {out.turn_id}
+    assert verify_erasure(vault, household.id, out.actions[0].record_id).ok
