@@ -69,7 +69,12 @@ DEFAULT_HYBRID = WhisperConfidence(
 
 
 class HybridRecognizer:
-    """pocketsphinx with the template grammar, then Whisper when the grammar rejects."""
+    """pocketsphinx with the template grammar, then Whisper when the grammar rejects.
+
+    A transcript's ``engine`` says which pass it is from; its ``confidence`` is the grammar's
+    (:mod:`confide.voice.confidence`) or, from Whisper, ``model``'s probability over
+    :data:`HYBRID_FEATURES` (rejected under ``min_confidence``, default ``model.cut``).
+    """
 
     engine_name = "hybrid"
 
@@ -95,7 +100,7 @@ class HybridRecognizer:
     def transcribe(
         self, samples_16k_mono_s16le: bytes, lists: HouseholdLists | None = None
     ) -> Transcript:
-        """The grammar's transcript if it accepts it, else Whisper's (judged on its own)."""
+        """The grammar's transcript if it accepts it, else Whisper's (judged by ``model``)."""
         heard = self.first.transcribe(samples_16k_mono_s16le, lists)
         return self._second_pass(heard, bytes(samples_16k_mono_s16le), lists)
 
