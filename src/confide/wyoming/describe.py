@@ -67,8 +67,24 @@ def voice_for(name: str | None, language: str | None) -> str | None:
     return DEFAULT_VOICE
 
 
-def info() -> Info:
-    """The ``info`` event: asr, handle and tts programs."""
+WHISPER = Attribution(
+    name="OpenAI Whisper (faster-whisper)", url="https://github.com/SYSTRAN/faster-whisper"
+)
+
+#: How each speech engine is described in ``info`` (its model's description and attribution).
+ASR_MODELS: dict[str, tuple[str, Attribution]] = {
+    "pocketsphinx": ("pocketsphinx en-us with the Confide command grammar", SPHINX),
+    "hybrid": (
+        "pocketsphinx en-us with the Confide command grammar, then Whisper base on what it rejects",
+        SPHINX,
+    ),
+    "whisper": ("Whisper base (CTranslate2 int8) and the Confide text recogniser", WHISPER),
+}
+
+
+def info(engine: str = "pocketsphinx") -> Info:
+    """The ``info`` event: asr, handle and tts programs (``engine``: the speech engine)."""
+    description, credit = ASR_MODELS.get(engine, ASR_MODELS["pocketsphinx"])
     asr = AsrProgram(
         name="confide",
         description="Confide speech-to-text: a grammar of the commands Confide understands",
@@ -77,9 +93,9 @@ def info() -> Info:
         version=__version__,
         models=[
             AsrModel(
-                name="confide-grammar",
-                description="pocketsphinx en-us with the Confide command grammar",
-                attribution=SPHINX,
+                name="confide-grammar" if engine != "whisper" else "confide-whisper",
+                description=description,
+                attribution=credit,
                 installed=True,
                 version=__version__,
                 languages=list(LANGUAGES),

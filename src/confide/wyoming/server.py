@@ -86,7 +86,8 @@ class WyomingServer:
         self.port = port
         self.member = member
         self.speaker = speaker or Speaker()
-        self._info = info()
+        # (the engine is named by the recogniser, "pocketsphinx" unless another was chosen)
+        self._info = info(str(getattr(assistant.speech, "engine_name", "pocketsphinx")))
         self._tcp: AsyncTcpServer | None = None
         self._warming: asyncio.Task[None] | None = None
 
