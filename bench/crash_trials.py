@@ -155,7 +155,7 @@ def _check(home: Path, household_id: str, lines: list[str], trial: Trial) -> Non
     trial.finished = "FINISHED" in lines
     vault = _open(home)
     try:
-        finish_deletions(vault)
+        finish_deletions(vault, residue=True)
         receipts = {r.id: r for r in list_receipts(vault, household_id)}
         named = {t.turn_id for r in receipts.values() for t in r.turns}
         for receipt_id in acked:

@@ -33,7 +33,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from confide.language import Recognizer
-from confide.voice.confidence import FEATURES, ConfidenceModel
+from confide.voice.confidence import FEATURES, ConfidenceModel, LogisticModel
 from confide.voice.recognizers import PocketsphinxRecognizer
 from speech_accuracy import run_engine
 from speech_corpus import LISTS, NOW, VOICES, Sentence, synthesise_all
@@ -57,9 +57,13 @@ def development_sentences(path: Path = PHRASINGS) -> list[Sentence]:
 
 
 def fit(
-    rows: Sequence[Sequence[float]], labels: Sequence[int], steps: int = 3000, l2: float = 1e-3
-) -> ConfidenceModel:
-    """Logistic regression on standardised ``rows`` (the cut is set later)."""
+    rows: Sequence[Sequence[float]],
+    labels: Sequence[int],
+    steps: int = 3000,
+    l2: float = 1e-3,
+    model: type[LogisticModel] = ConfidenceModel,
+) -> LogisticModel:
+    """Logistic regression on standardised ``rows``, as a ``model`` (the cut is set later)."""
     columns = list(zip(*rows, strict=True))
     means = tuple(statistics.fmean(c) for c in columns)
     scales = tuple(max(statistics.pstdev(c), 1e-9) for c in columns)
@@ -75,7 +79,7 @@ def fit(
                 grad[j] += error * x
         weights = [w - 0.1 * (g / len(z) + l2 * w) for w, g in zip(weights, grad, strict=True)]
         bias -= 0.1 * grad_bias / len(z)
-    return ConfidenceModel(means, scales, tuple(weights), bias, cut=0.5)
+    return model(means, scales, tuple(weights), bias, cut=0.5)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -39,6 +37,7 @@ from confide.voice.hybrid import HYBRID_FEATURES
 from confide.voice.recognizers import PocketsphinxRecognizer
 from confide.voice.whisper import FEATURES, WhisperConfidence, WhisperRecognizer
 from speech_confidence import development_sentences
+from speech_confidence import fit as fit_logistic
 from speech_corpus import LISTS, NOW, VOICES, synthesise_all
 
 
@@ -76,26 +75,11 @@ def collect(voices: int) -> list[dict[str, object]]:
     return rows
 
 
-def fit(
-    rows: list[list[float]], labels: list[int], steps: int = 3000, l2: float = 1e-3
-) -> WhisperConfidence:
-    """Logistic regression on standardised ``rows`` (as ``speech_confidence.fit``)."""
-    columns = list(zip(*rows, strict=True))
-    means = tuple(statistics.fmean(c) for c in columns)
-    scales = tuple(max(statistics.pstdev(c), 1e-9) for c in columns)
-    z = [[(v - m) / s for v, m, s in zip(row, means, scales, strict=True)] for row in rows]
-    weights, bias = [0.0] * len(means), 0.0
-    for _ in range(steps):
-        grad, grad_bias = [0.0] * len(weights), 0.0
-        for xs, y in zip(z, labels, strict=True):
-            t = bias + sum(w * x for w, x in zip(weights, xs, strict=True))
-            error = 1 / (1 + math.exp(-max(-60.0, min(60.0, t)))) - y
-            grad_bias += error
-            for j, x in enumerate(xs):
-                grad[j] += error * x
-        weights = [w - 0.1 * (g / len(z) + l2 * w) for w, g in zip(weights, grad, strict=True)]
-        bias -= 0.1 * grad_bias / len(z)
-    return WhisperConfidence(means, scales, tuple(weights), bias, cut=0.5)
+def fit(rows: list[list[float]], labels: list[int]) -> WhisperConfidence:
+    """Logistic regression on standardised ``rows`` (``speech_confidence.fit``)."""
+    model = fit_logistic(rows, labels, model=WhisperConfidence)
+    assert isinstance(model, WhisperConfidence)
+    return model
 
 
 def _folded(slots: object) -> dict[str, object]:

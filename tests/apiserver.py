@@ -7,10 +7,12 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import uvicorn
 
+from confide import runtime
 from confide.hub import create_app
 from confide.vault import Vault
 
@@ -45,3 +47,17 @@ def serving(
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+@contextlib.contextmanager
+def demo_api(home: Path, timeout: float = 5.0) -> Iterator[httpx.Client]:
+    """The API over a demo household (``runtime.create_demo``) in ``home``, its token as
+    bearer; the vault is closed afterwards."""
+    vault = Vault.open(home)
+    household, token = runtime.create_demo(vault)
+    assert token is not None, f"{home} already had a household"
+    try:
+        with serving(vault, household.id, token, timeout) as client:
+            yield client
+    finally:
+        vault.close()

@@ -11,21 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from clirun import init_home, run_json
 from confide.cli import main
 
 
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
-    home = tmp_path / "home"
-    assert main(["init", "--household", "Testers", "--owner", "Alex", "--home", str(home)]) == 0
-    assert main(["members", "add", "Bob", "--home", str(home)]) == 0
-    return home
-
-
-def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> object:
-    capsys.readouterr()
-    assert main([*args, "--json"]) == 0
-    return json.loads(capsys.readouterr().out)
+    return init_home(tmp_path / "home", "Bob")
 
 
 def test_init_is_idempotent(home: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -121,12 +121,16 @@ def open_installation(home: Path | None, db_url: str | None) -> Installation:
     return Installation(vault.home, vault, household)
 
 
-def finish_deletions(vault: Vault) -> list[str]:
-    """Complete every acknowledged deletion a killed process left unfinished (invariant 6),
-    and remove the blob files of writes that never committed."""
+def finish_deletions(vault: Vault, *, residue: bool = False) -> list[str]:
+    """Complete every acknowledged deletion a killed process left unfinished (invariant 6).
+
+    With ``residue`` (``serve`` at start, ``confide sweep``) also remove the blob files of
+    writes that never committed: that walks the whole blob store, too much for every command.
+    """
     from confide.lifecycle import resume_pending
     from confide.lifecycle.residue import remove_residue
 
     finished = resume_pending(vault)
-    remove_residue(vault)
+    if residue:
+        remove_residue(vault)
     return finished

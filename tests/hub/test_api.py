@@ -12,19 +12,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from apiserver import free_port, serving
-from confide import runtime
-from confide.vault import Vault
+from apiserver import demo_api, free_port
 
 
 @pytest.fixture
 def api(tmp_path: Path):
     """The API served by a real uvicorn server on 127.0.0.1, in a thread."""
-    vault = Vault.open(tmp_path / "home")
-    household, token = runtime.create_demo(vault)
-    with serving(vault, household.id, token) as client:
+    with demo_api(tmp_path / "home") as client:
         yield client
-    vault.close()
 
 
 def test_text_turn_then_history_and_lineage(api: httpx.Client) -> None:

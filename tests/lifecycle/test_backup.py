@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from clirun import run_json
 from confide.cli import main
 from confide.lifecycle import (
     BackupError,
@@ -412,12 +413,6 @@ def test_backup_is_written_atomically_into_a_new_directory(vault, household, clo
 def cli_db(database) -> list[str]:
     url, schema = database
     return [] if url is None else ["--db", f"{url}?options=-csearch_path%3D{schema}"]
-
-
-def run_json(capsys, *args):
-    capsys.readouterr()
-    assert main([*args, "--json"]) == 0, capsys.readouterr().err
-    return json.loads(capsys.readouterr().out)
 
 
 def test_cli_backup_forget_restore(tmp_path, capsys, cli_db, vault_factory, scan_home):

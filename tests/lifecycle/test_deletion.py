@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from lifecycle_support import artifact_ids, unreadable
 
 from confide.assistant import Assistant
 from confide.lifecycle import (
@@ -54,18 +55,6 @@ def assistant(vault, household):
 def ask(assistant, clock, text, member=None):
     clock.advance(timedelta(minutes=1))
     return assistant.ask(text, member=member)
-
-
-def unreadable(vault, household_id, turn_id, artifact_ids):
-    with pytest.raises(NotFoundError):
-        lineage(vault, household_id, turn_id)
-    for artifact_id in artifact_ids:
-        with pytest.raises((NotFoundError, DecryptionError)):
-            read_artifact(vault, household_id, artifact_id)
-
-
-def artifact_ids(out):
-    return [s.id for s in out.stored if s.location.startswith(("db:artifacts", "blob:"))]
 
 
 def test_one_turn_scope_voice_keeps_the_alarm_linked_to_a_tombstone(

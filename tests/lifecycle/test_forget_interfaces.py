@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
@@ -12,12 +11,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from apiserver import serving
-from confide import runtime
+from apiserver import demo_api
+from clirun import init_home, run_json
 from confide.assistant import Assistant
 from confide.cli import main
 from confide.lifecycle import list_receipts, verify_erasure
-from confide.vault import NotFoundError, Vault, find_orphans, history, lineage
+from confide.vault import NotFoundError, find_orphans, history, lineage
 from confide.vault.schema import receipts as receipts_table
 from speechgen import needs_speech, synthesise
 
@@ -25,16 +24,7 @@ from speechgen import needs_speech, synthesise
 # -- CLI -----------------------------------------------------------------------------------
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
-    home = tmp_path / "home"
-    assert main(["init", "--household", "Testers", "--owner", "Alex", "--home", str(home)]) == 0
-    assert main(["members", "add", "Bob", "--home", str(home)]) == 0
-    return home
-
-
-def run_json(capsys, *args: str, code: int = 0):
-    capsys.readouterr()
-    assert main([*args, "--json"]) == code
-    return json.loads(capsys.readouterr().out)
+    return init_home(tmp_path / "home", "Bob")
 
 
 def test_cli_forget_receipts_and_verify(home: Path, capsys) -> None:
@@ -118,11 +108,8 @@ def test_cli_bad_forget_requests_exit_2_and_change_nothing(home: Path, capsys, a
 # -- HTTP API --------------------------------------------------------------------------------
 @pytest.fixture
 def api(tmp_path: Path):
-    vault = Vault.open(tmp_path / "home")
-    household, token = runtime.create_demo(vault)
-    with serving(vault, household.id, token) as client:
+    with demo_api(tmp_path / "home") as client:
         yield client
-    vault.close()
 
 
 def test_api_delete_a_turn_and_verify(api: httpx.Client) -> None:

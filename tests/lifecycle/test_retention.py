@@ -9,7 +9,6 @@ kept, and the sweep as ``confide sweep`` and as a chore of ``confide serve``.
 from __future__ import annotations
 
 import dataclasses
-import json
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -18,8 +17,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 import uvicorn
+from lifecycle_support import artifact_ids
+from lifecycle_support import unreadable as gone
 
 from apiserver import free_port
+from clirun import init_home, run_json
 from confide import runtime
 from confide.assistant import Assistant
 from confide.cli import main
@@ -38,7 +40,6 @@ from confide.lifecycle import (
 from confide.lifecycle import retention as retention_module
 from confide.vault import (
     MEMBER_SETTINGS,
-    DecryptionError,
     NotFoundError,
     SettingError,
     Vault,
@@ -101,18 +102,6 @@ def all_verified(vault, household_id, result) -> None:
         assert receipt.actor == "retention"
         checked = verify_erasure(vault, household_id, receipt_id)
         assert checked.ok, checked.problems
-
-
-def gone(vault, household_id, turn_id, artifact_ids) -> None:
-    with pytest.raises(NotFoundError):
-        lineage(vault, household_id, turn_id)
-    for artifact_id in artifact_ids:
-        with pytest.raises((NotFoundError, DecryptionError)):
-            read_artifact(vault, household_id, artifact_id)
-
-
-def artifact_ids(out):
-    return [s.id for s in out.stored if s.location.startswith(("db:artifacts", "blob:"))]
 
 
 # -- settings ------------------------------------------------------------------------------
@@ -562,15 +551,7 @@ def test_sweeping_a_large_backlog_works_in_batches(vault, household, clock, monk
 # -- confide sweep and confide serve ----------------------------------------------------------
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
-    home = tmp_path / "home"
-    assert main(["init", "--household", "Testers", "--owner", "Alex", "--home", str(home)]) == 0
-    return home
-
-
-def run_json(capsys, *args):
-    capsys.readouterr()
-    assert main([*args, "--json"]) == 0
-    return json.loads(capsys.readouterr().out)
+    return init_home(tmp_path / "home")
 
 
 def made_long_ago(home: Path, days: int, texts: list[str]) -> list[str]:

@@ -16,16 +16,14 @@ import pytest
 
 pytest.importorskip("espeakng_loader")
 
+from clirun import init_home
 from confide.cli import main
 from confide.voice.tts import SpeechSynthesizer
 
 
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
-    home = tmp_path / "home"
-    assert main(["init", "--household", "Testers", "--owner", "Alex", "--home", str(home)]) == 0
-    assert main(["members", "add", "Bob", "--home", str(home)]) == 0
-    return home
+    return init_home(tmp_path / "home", "Bob")
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

@@ -1,4 +1,5 @@
-"""``confide sweep``: erase now what has outlived the members' retention settings.
+"""``confide sweep``: erase now what has outlived the members' retention settings (and the
+blob files of writes a killed process never committed).
 
 ``confide serve`` does the same every 20 s; this is for installations that do not run it (a
 cron job) and for checking.  Prints what was erased and the receipts that list every item.
@@ -32,8 +33,10 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def sweep(home: HomeOpt = None, db: DbOpt = None, as_json: JsonOpt = False) -> None:
         """Erase what has expired (turns, recordings, finished records); prints the receipts."""
+        from confide import runtime
         from confide.lifecycle import sweep as run_sweep
 
         with installation(home, db) as inst:
+            runtime.finish_deletions(inst.vault, residue=True)
             result = run_sweep(inst.vault, inst.household.id)
             emit(result.to_dict(), as_json, sweep_text(result))

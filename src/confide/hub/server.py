@@ -141,7 +141,7 @@ def run(
     )
     vault = runtime.open_vault(home, db_url)
     try:
-        runtime.finish_deletions(vault)
+        runtime.finish_deletions(vault, residue=True)
         household, token = runtime.create_demo(vault)
         if token is not None:
             path = _write_token(vault.home, token)

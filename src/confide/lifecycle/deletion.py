@@ -235,15 +235,21 @@ def _tidy(vault: Vault, receipt_id: str) -> None:
     log.info("deletion %s done", receipt_id)
 
 
-def execute(vault: Vault, receipt_id: str, *, batch: int = BATCH_TURNS) -> Receipt:
-    """Carry a pending deletion to the end (idempotent: safe to run again after a crash)."""
-    remove_blobs(vault, _erased_blobs(vault, receipt_id))  # left over by a crash, if any
+def erase_planned(vault: Vault, receipt_id: str, *, batch: int = BATCH_TURNS) -> None:
+    """Erase every planned turn of a receipt, a transaction per batch, each batch's blob files
+    removed after its commit."""
     while True:
         with vault.engine.begin() as conn:
             handled, blobs = erase_batch(vault, conn, receipt_id, limit=batch)
         if not handled:
-            break
+            return
         remove_blobs(vault, blobs)
+
+
+def execute(vault: Vault, receipt_id: str, *, batch: int = BATCH_TURNS) -> Receipt:
+    """Carry a pending deletion to the end (idempotent: safe to run again after a crash)."""
+    remove_blobs(vault, _erased_blobs(vault, receipt_id))  # left over by a crash, if any
+    erase_planned(vault, receipt_id, batch=batch)
     receipt = _close(vault, receipt_id)
     _tidy(vault, receipt_id)
     return receipt

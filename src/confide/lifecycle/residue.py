@@ -3,8 +3,9 @@
 A turn's blobs are written before its transaction commits (so a committed row always finds
 its blob); a process killed in between leaves a sealed blob that no row points to, or a
 half-written temporary file.  Both hold only ciphertext under a key that was never committed,
-but "no stored residue" means they go too: :func:`remove_residue` (run whenever Confide opens
-a home) removes them once they are older than any write still in flight could be.
+but "no stored residue" means they go too: :func:`remove_residue` (run when ``serve`` starts
+and by ``confide sweep``) removes them once they are older than any write still in flight
+could be.
 """
 
 from __future__ import annotations

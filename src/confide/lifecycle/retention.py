@@ -35,10 +35,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from confide.lifecycle.deletion import BATCH_TURNS, acknowledge, erase_batch, execute
+from confide.lifecycle.deletion import BATCH_TURNS, acknowledge, erase_planned, execute
 from confide.lifecycle.selection import Selection
 from confide.vault import Vault
-from confide.vault.erase import Entry, erase_records, remove_blobs
+from confide.vault.erase import Entry, erase_records
 from confide.vault.schema import action_records, artifacts, members, receipt_turns, turns
 from confide.vault.settings import MONTHS, months_before
 
@@ -221,16 +221,6 @@ def _erase_records(
     return len(found)
 
 
-def _erase_planned(vault: Vault, receipt_id: str) -> None:
-    """The engine's batches for a receipt's planned turns (blobs removed after each commit)."""
-    while True:
-        with vault.engine.begin() as conn:
-            handled, blobs = erase_batch(vault, conn, receipt_id, limit=BATCH_TURNS)
-        if not handled:
-            return
-        remove_blobs(vault, blobs)
-
-
 def _sweep_items(vault: Vault, household_id: str, now: float) -> tuple[str, int, int] | None:
     """Expired recordings of live turns and retired records: one ``expired_items`` receipt.
 
@@ -269,7 +259,9 @@ def _sweep_items(vault: Vault, household_id: str, now: float) -> tuple[str, int,
             artifacts.c.turn_id.in_(_planned(done.receipt_id)),
         ),
     )
-    _erase_planned(vault, done.receipt_id)  # recordings first: records merge into erased rows
+    erase_planned(
+        vault, done.receipt_id, batch=BATCH_TURNS
+    )  # recordings first: records merge into erased rows
     while True:
         with vault.engine.begin() as conn:
             batch = _erase_records(

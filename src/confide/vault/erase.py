@@ -53,9 +53,6 @@ class ErasedItem:
     action: str
     reason: str | None = None
 
-    def to_row(self) -> list[str | None]:
-        return [self.id, self.kind, self.store, self.action, self.reason]
-
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> ErasedItem:
         return cls(str(row[0]), str(row[1]), str(row[2]), str(row[3]), row[4])
@@ -139,7 +136,6 @@ class ErasedTurns:
 
     items: dict[str, list[Entry]]
     blobs: list[str]
-    missing: list[str]  # asked for, but no such turn (already erased, or never existed)
 
 
 def _location(vault: Vault, artifact_id: str, store: str) -> str:
@@ -160,7 +156,7 @@ def erase_turns(
     check_scope(scope)
     ids = list(dict.fromkeys(turn_ids))
     if not ids:
-        return ErasedTurns({}, [], [])
+        return ErasedTurns({}, [])
     found = [
         (turn_id, member_id, key_id, created_at)
         for turn_id, member_id, key_id, created_at, owner in _TURN_ROWS.run(conn, ids)
@@ -175,7 +171,7 @@ def erase_turns(
         stones = [turn_id for turn_id in ids if turn_id not in items]
         _erase_survivors(vault, conn, household_id, stones, items)
     if not present:
-        return ErasedTurns(items, [], [t for t in ids if t not in items])
+        return ErasedTurns(items, [])
     blobs: list[str] = []
     keys = [key_id for _t, _m, key_id, _a in found]
     for art_id, turn_id, kind, store, own_key in _ARTIFACT_ROWS.run(conn, present):
@@ -206,8 +202,7 @@ def erase_turns(
         _DELETE_RECORDS.run(conn, record_ids)
     _DELETE_TURNS.run(conn, present)
     destroy_keys(vault, conn, keys)
-    missing = [turn_id for turn_id in ids if turn_id not in items]
-    return ErasedTurns(items, blobs, missing)
+    return ErasedTurns(items, blobs)
 
 
 def destroy_keys(vault: Vault, conn: sa.Connection, key_ids: Sequence[str]) -> None:
@@ -277,7 +272,7 @@ def erase_artifacts(
     ids = list(dict.fromkeys(turn_ids))
     wanted = list(kinds)
     if not ids or not wanted:
-        return ErasedTurns({}, [], ids)
+        return ErasedTurns({}, [])
     condition = sa.and_(
         _in(artifacts.c.turn_id, "ids"),
         _in(artifacts.c.kind, "kinds"),
@@ -314,7 +309,7 @@ def erase_artifacts(
             {"art_ids": [art.id for art in rows]},
         )
         destroy_keys(vault, conn, [a.key_id for a in rows if a.key_id is not None])
-    return ErasedTurns(items, blobs, [t for t in ids if t not in items])
+    return ErasedTurns(items, blobs)
 
 
 def remove_blobs(vault: Vault, blob_ids: Iterable[str]) -> None:

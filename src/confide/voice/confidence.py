@@ -72,7 +72,7 @@ def features(
 
 
 @dataclass(frozen=True)
-class ConfidenceModel:
+class LogisticModel:
     """Logistic regression over standardised features; ``cut`` is the acceptance threshold."""
 
     means: tuple[float, ...]
@@ -82,8 +82,8 @@ class ConfidenceModel:
     cut: float
 
     def __post_init__(self) -> None:
-        if not len(self.means) == len(self.scales) == len(self.weights) == len(FEATURES):
-            raise ValueError(f"a confidence model needs {len(FEATURES)} values of each kind")
+        if not len(self.means) == len(self.scales) == len(self.weights) > 0:
+            raise ValueError("a confidence model needs as many means, scales and weights")
 
     def probability(self, values: Sequence[float]) -> float:
         """The probability that the transcript with these feature ``values`` is right."""
@@ -92,6 +92,16 @@ class ConfidenceModel:
             for w, v, m, s in zip(self.weights, values, self.means, self.scales, strict=True)
         )
         return 1 / (1 + math.exp(-max(-60.0, min(60.0, z))))
+
+
+@dataclass(frozen=True)
+class ConfidenceModel(LogisticModel):
+    """The grammar pass's model: it weighs exactly the seven :data:`FEATURES`."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if len(self.means) != len(FEATURES):
+            raise ValueError(f"a confidence model needs {len(FEATURES)} values of each kind")
 
 
 #: Fitted by ``bench/speech_confidence.py`` (see the module docstring).

@@ -23,7 +23,6 @@ Nothing here logs or keeps the audio or the text; the model directory holds only
 from __future__ import annotations
 
 import importlib.util
-import math
 import os
 import re
 import shutil
@@ -37,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from confide.language.models import HouseholdLists
+from confide.voice.confidence import LogisticModel
 from confide.voice.errors import VoiceError
 from confide.voice.recognizers import RecognitionError, Transcript
 
@@ -148,29 +148,12 @@ def normalise_text(text: str) -> str:
 
 
 @dataclass(frozen=True)
-class WhisperConfidence:
-    """Logistic regression over standardised features; ``cut`` is the acceptance threshold.
+class WhisperConfidence(LogisticModel):
+    """The rejection model of a Whisper transcript (a :class:`LogisticModel`).
 
     :data:`DEFAULT_CONFIDENCE` weighs :data:`FEATURES`; the hybrid's model weighs two more
     (:data:`confide.voice.hybrid.HYBRID_FEATURES`).
     """
-
-    means: tuple[float, ...]
-    scales: tuple[float, ...]
-    weights: tuple[float, ...]
-    bias: float
-    cut: float
-
-    def __post_init__(self) -> None:
-        if not len(self.means) == len(self.scales) == len(self.weights) > 0:
-            raise ValueError("a confidence model needs as many means, scales and weights")
-
-    def probability(self, values: Sequence[float]) -> float:
-        z = self.bias + sum(
-            w * (v - m) / s
-            for w, v, m, s in zip(self.weights, values, self.means, self.scales, strict=True)
-        )
-        return 1 / (1 + math.exp(-max(-60.0, min(60.0, z))))
 
 
 #: Fitted by ``bench/speech_whisper_confidence.py`` on the development set: the utterances the
