@@ -14,9 +14,14 @@ would be wrong actions.  The script prints the model as Python for
 ``confide/voice/confidence.py`` and the trade-off table; ``speech_accuracy.py`` then measures
 the shipped model on held-out sentences.
 
-Usage (espeak-ng and sox needed; a few minutes on 2 cores)::
+With ``--enrolled`` the development set is decoded with a household model enrolled from the
+same voices reading the enrollment prompts (``speech_enrollment.py``), and the model printed
+is ``ENROLLED_MODEL``, the one an adapted recogniser uses.
 
-    .venv/bin/python bench/speech_confidence.py [--voices N] [--max-wrong 1.0]
+Usage (espeak-ng and sox needed, and for ``--enrolled`` the Debian packages sphinxtrain,
+sphinxbase-utils and pocketsphinx; a few minutes on 2 cores)::
+
+    .venv/bin/python bench/speech_confidence.py [--voices N] [--max-wrong 1.0] [--enrolled]
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import argparse
 import math
 import statistics
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -37,6 +43,7 @@ from confide.voice.confidence import FEATURES, ConfidenceModel, LogisticModel
 from confide.voice.recognizers import PocketsphinxRecognizer
 from speech_accuracy import run_engine
 from speech_corpus import LISTS, NOW, VOICES, Sentence, synthesise_all
+from speech_enrollment import enrolled_model
 
 PHRASINGS = Path(__file__).resolve().parent.parent / "tests" / "language" / "phrasings.yaml"
 
@@ -86,6 +93,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--voices", type=int, default=len(VOICES))
     parser.add_argument("--max-wrong", type=float, default=1.0, help="percent of utterances")
+    parser.add_argument(
+        "--enrolled",
+        action="store_true",
+        help="decode with a model enrolled from every voice (fits ENROLLED_MODEL)",
+    )
     args = parser.parse_args(argv)
     sentences = development_sentences()
     voices = VOICES[: args.voices]
@@ -95,8 +107,10 @@ def main(argv: list[str] | None = None) -> None:
         f"# development set: {len(sentences)} sentences "
         f"({sum(s.in_scope for s in sentences)} commands) x {len(voices)} voices = {total}"
     )
-    engine = PocketsphinxRecognizer(min_confidence=-1.0)  # scored, never rejected
-    results = run_engine(engine, utterances, Recognizer())
+    with tempfile.TemporaryDirectory(prefix="confide-enrolled-") as tmp:
+        model = enrolled_model(voices, Path(tmp)) if args.enrolled else None
+        engine = PocketsphinxRecognizer(min_confidence=-1.0, acoustic_model=model)  # scored
+        results = run_engine(engine, utterances, Recognizer())
     acted = [r for r in results if r.heard_text.intent is not None and r.transcript.features]
     rows = [r.transcript.features or () for r in acted]
     labels = [
@@ -119,7 +133,7 @@ def main(argv: list[str] | None = None) -> None:
             cut = min(cut, probability)
             break
     print(f"# lowest cut with wrong actions <= {args.max_wrong} % of utterances: {cut:.4f}")
-    print("DEFAULT_MODEL = ConfidenceModel(")
+    print(f"{'ENROLLED' if args.enrolled else 'DEFAULT'}_MODEL = ConfidenceModel(")
     for name, values in (("means", model.means), ("scales", model.scales)):
         print(f"    {name}=({', '.join(f'{v:.6g}' for v in values)}),")
     print(f"    weights=({', '.join(f'{v:.6g}' for v in model.weights)}),")

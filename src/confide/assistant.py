@@ -46,9 +46,13 @@ from confide.vault import (
     VaultSession,
     audio_expiry,
 )
+from confide.vault.lineage import artifacts_of, read_artifact
 from confide.voice import Audio
+from confide.voice.adapt import AdaptationError
+from confide.voice.profile import ENROLLMENT_SOURCE, VOICE_STATISTICS, HouseholdVoiceModel
 from confide.voice.recognizers import (
     LiveRecognition,
+    PocketsphinxRecognizer,
     SpeechRecognizer,
     Transcript,
 )
@@ -208,6 +212,9 @@ class Assistant:
         self._shopping_version: tuple[Any, ...] | None = None
         self._shopping_checked = float("-inf")
         self._shopping_dirty = False
+        self._voice_model: HouseholdVoiceModel | None = None
+        self._voice_checked = float("-inf")
+        self._voice_failed: tuple[str, ...] | None = None
         self.refresh_household()
 
     def refresh_household(self) -> None:
@@ -276,14 +283,68 @@ class Assistant:
             shopping_items=self._shopping_items(),
         )
 
+    def _adaptable(self) -> PocketsphinxRecognizer | None:
+        """The pocketsphinx engine (alone, or the hybrid's grammar pass), if there is one."""
+        speech = self.speech
+        if isinstance(speech, PocketsphinxRecognizer):
+            return speech
+        first = getattr(speech, "first", None)
+        return first if isinstance(first, PocketsphinxRecognizer) else None
+
+    def refresh_voice_model(self, *, force: bool = False) -> None:
+        """Recognise with the model of the current enrollments (rebuilt when they change).
+
+        Enrollments made, forgotten or expired in another process are seen within
+        ``RECHECK_SECONDS``.  Without the adaptation tools, recognition goes on with the
+        bundled model (logged by code, once per set of enrollments).
+        """
+        now = time.monotonic()
+        if not force and now - self._voice_checked < RECHECK_SECONDS:
+            return
+        self._voice_checked = now
+        target = self._adaptable()
+        if target is None:
+            return
+        found = artifacts_of(self.vault, self.household_id, ENROLLMENT_SOURCE, VOICE_STATISTICS)
+        ids = tuple(sorted(artifact_id for artifact_id, _ in found))
+        if self._voice_model is None:
+            if not ids:
+                return
+            self._voice_model = HouseholdVoiceModel(self.vault.home / "models")
+        if ids == self._voice_failed:
+            return
+        try:
+            folder, changed = self._voice_model.update(
+                ids, lambda artifact_id: read_artifact(self.vault, self.household_id, artifact_id)
+            )
+        except AdaptationError as err:
+            self._voice_failed = ids
+            self._voice_model.close()
+            target.acoustic_model = None
+            log.warning("voice model of %d enrollment(s) not built: %s", len(ids), err.code)
+            return
+        self._voice_failed = None
+        if changed:
+            target.acoustic_model = folder
+
+    @property
+    def voice_model(self) -> HouseholdVoiceModel | None:
+        """The household's adapted voice model (None until someone enrolls)."""
+        return self._voice_model
+
+    def speech_lists(self) -> HouseholdLists:
+        """:meth:`household_lists` for a recognition that starts now (voice model current)."""
+        self.refresh_voice_model()
+        return self.household_lists()
+
     def speech_stream(self) -> LiveRecognition | None:
         """An utterance to recognise while it arrives, or None if the engine cannot stream."""
         start = getattr(self.speech, "stream", None)
-        return None if start is None else cast("LiveRecognition", start(self.household_lists()))
+        return None if start is None else cast("LiveRecognition", start(self.speech_lists()))
 
     def transcribe(self, audio: Audio) -> Transcript:
         """What the speech recogniser hears in ``audio`` (16 kHz mono); nothing is stored."""
-        return self.speech.transcribe(audio.samples, self.household_lists())
+        return self.speech.transcribe(audio.samples, self.speech_lists())
 
     def _skill_members(self) -> Sequence[Member]:
         return [Member(m.id, m.name, m.role) for m in self._members]
@@ -311,6 +372,27 @@ class Assistant:
         heard = heard_text(self.transcribe(audio))  # CPU-bound: outside the write lock
         timings = {Stage.TRANSCRIBE.value: (time.perf_counter() - started) * 1000}
         return self._run(heard.text, speaker, device_id, timings, _Voice(audio, heard))
+
+    def ask_heard(
+        self,
+        audio: Audio,
+        heard: Transcript,
+        *,
+        member: str | None = None,
+        device_id: str | None = None,
+        transcribe_ms: float,
+    ) -> TurnOutcome:
+        """Run one voice turn whose ``audio`` was already recognised as ``heard``.
+
+        For an utterance decoded while it arrived (:meth:`speech_stream`): the turn goes on
+        exactly as in :meth:`ask_audio`.  ``transcribe_ms`` is the caller's transcribe time;
+        for a live stream, the time spent after its last chunk (what the end of speech waits).
+        """
+        self._refresh_if_stale()
+        speaker = self.member(member)
+        timings = {Stage.TRANSCRIBE.value: float(transcribe_ms)}
+        safe = heard_text(heard)
+        return self._run(safe.text, speaker, device_id, timings, _Voice(audio, safe))
 
     def _run(
         self,

@@ -568,6 +568,9 @@ backups.register(app)
 from confide.commands import retention  # noqa: E402
 
 retention.register(app)
+from confide.commands import enrollment  # noqa: E402
+
+enrollment.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

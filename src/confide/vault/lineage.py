@@ -144,6 +144,28 @@ def read_artifact(vault: Vault, household_id: str, artifact_id: str) -> bytes:
     )
 
 
+def artifacts_of(vault: Vault, household_id: str, source: str, kind: str) -> list[tuple[str, str]]:
+    """``(artifact_id, turn_id)`` of every unexpired ``kind`` artifact of ``source`` turns.
+
+    Oldest first.  Turns are found by source (indexed), so this stays cheap in a vault of
+    millions of artifacts.
+    """
+    now = vault.now()
+    with vault.reading() as conn:
+        rows = conn.execute(
+            sa.select(artifacts.c.id, artifacts.c.turn_id)
+            .join(turns, turns.c.id == artifacts.c.turn_id)
+            .where(
+                turns.c.household_id == household_id,
+                turns.c.source == source,
+                artifacts.c.kind == kind,
+                sa.or_(artifacts.c.expires_at.is_(None), artifacts.c.expires_at > now),
+            )
+            .order_by(artifacts.c.created_at, artifacts.c.id)
+        ).all()
+    return [(str(r.id), str(r.turn_id)) for r in rows]
+
+
 @dataclass(frozen=True)
 class Orphan:
     location: str

@@ -92,6 +92,8 @@ turns = sa.Table(
     # Destroying a data key checks that no turn still references it (the foreign key): without
     # this index SQLite scans every turn for each key destroyed.
     sa.Index("ix_turns_key", "key_id"),
+    # Enrollment turns (the household's voice model) are found among millions of others.
+    sa.Index("ix_turns_source", "household_id", "source"),
     sqlite_with_rowid=False,
 )
 

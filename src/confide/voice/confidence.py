@@ -112,3 +112,11 @@ DEFAULT_MODEL = ConfidenceModel(
     bias=0.982377,
     cut=0.9095,
 )
+
+
+#: The confidence model of an acoustic model adapted to the household's voices
+#: (:mod:`confide.voice.adapt`): the scores of an adapted model are higher and closer
+#: together, so the same cut would accept more errors.  Fitted like :data:`DEFAULT_MODEL`
+#: (``bench/speech_confidence.py --enrolled``: the development set decoded with a model
+#: enrolled from the four voices reading the enrollment prompts, never the benchmark corpus).
+ENROLLED_MODEL = DEFAULT_MODEL

@@ -99,8 +99,12 @@ class DecoderPair:
         return text, features(words, phones, int(self.grammar.n_frames()))
 
 
-def build_decoders(grammar: Grammar, options: Mapping[str, object], *, phones: bool) -> DecoderPair:
+def build_decoders(
+    grammar: Grammar, options: Mapping[str, object], *, phones: bool, digest: str | None = None
+) -> DecoderPair:
     """A pair for ``grammar`` (the phone loop only if ``phones``), with ``options`` for both.
+
+    ``digest`` names what the pair decodes with (default: the grammar's digest).
 
     Nothing personal is written to a file: the grammar is handed to pocketsphinx in memory,
     and the dictionary file holds template words only; the household's names and items are
@@ -145,7 +149,7 @@ def build_decoders(grammar: Grammar, options: Mapping[str, object], *, phones: b
             fsg.null_trans_add(arc[0], arc[1], weight)
     decoder.add_fsg("command", fsg)
     decoder.activate_search("command")
-    return DecoderPair(decoder, loop, grammar.digest)
+    return DecoderPair(decoder, loop, digest or grammar.digest)
 
 
 def _log(probability: object) -> float:

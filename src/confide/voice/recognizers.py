@@ -11,7 +11,9 @@ transcript carries a rejection signal: ``confidence`` is the probability that it
 from a small model over the acoustic log-likelihood ratios between the grammar's best path
 and a free phone loop over the same audio (:mod:`confide.voice.confidence`).
 :attr:`Transcript.rejected` is set under ``min_confidence`` (default: the model's cut;
-``None`` skips the phone loop and accepts whatever the grammar heard).  Each utterance takes
+``None`` skips the phone loop and accepts whatever the grammar heard).  The acoustic model
+is pocketsphinx's own, or one adapted to the household's voices (:attr:`acoustic_model`, see
+:mod:`confide.voice.adapt`), which has a confidence model of its own.  Each utterance takes
 a decoder pair (~90 MB) from a bounded pool (:mod:`confide.voice.decoders`, one pair by
 default): concurrent utterances take turns, and one that waits too long is refused with
 ``recognizer_busy``.
@@ -28,11 +30,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from pathlib import Path
+from typing import Literal, Protocol, TypeVar
 
 from confide.language.loader import Templates
 from confide.language.models import HouseholdLists
-from confide.voice.confidence import DEFAULT_MODEL, ConfidenceModel
+from confide.voice.confidence import DEFAULT_MODEL, ENROLLED_MODEL, ConfidenceModel
 from confide.voice.decoders import (
     RECOGNIZER_BUSY,
     DecoderPair,
@@ -222,7 +225,9 @@ class PocketsphinxRecognizer:
     """pocketsphinx with the grammar of the templates and the household lists.
 
     ``min_confidence`` is the rejection threshold on :attr:`Transcript.confidence` (a
-    probability from ``confidence_model``); ``None`` disables the phone-loop pass.
+    probability from ``confidence_model``, or ``enrolled_confidence`` while an adapted
+    :attr:`acoustic_model` is in use); ``"cut"`` (default) is that model's own cut, ``None``
+    disables the phone-loop pass.
     Utterances can be decoded whole (:meth:`transcribe`) or as they arrive
     (:meth:`stream`, :meth:`open_stream`).  Each needs a decoder pair (~90 MB); at most
     ``max_decoders`` exist, so concurrent utterances take turns: one that finds every pair
@@ -236,11 +241,13 @@ class PocketsphinxRecognizer:
         templates: Templates | None = None,
         *,
         wildcards: WildcardStrategy = "exclude",
-        min_confidence: float | None = DEFAULT_MODEL.cut,
+        min_confidence: float | Literal["cut"] | None = "cut",
         decoder_options: dict[str, object] | None = None,
         confidence_model: ConfidenceModel = DEFAULT_MODEL,
         max_decoders: int = 1,
         wait_timeout: float = WAIT_TIMEOUT_S,
+        acoustic_model: Path | None = None,
+        enrolled_confidence: ConfidenceModel = ENROLLED_MODEL,
     ) -> None:
         if not wait_timeout >= 0:
             raise ValueError("wait_timeout must be a number of seconds, 0 or more")
@@ -248,7 +255,9 @@ class PocketsphinxRecognizer:
         self._templates = templates
         self._wildcards: WildcardStrategy = wildcards
         self.min_confidence = min_confidence
-        self.confidence_model = confidence_model
+        self.base_confidence = confidence_model
+        self.enrolled_confidence = enrolled_confidence
+        self._acoustic_model = acoustic_model
         self.wait_timeout = float(wait_timeout)
         self._options = {"logfn": "/dev/null", **(decoder_options or {})}
         self._build_lock = threading.Lock()  # one grammar or decoder build at a time
@@ -267,6 +276,33 @@ class PocketsphinxRecognizer:
         self._lists = lists  # the grammar is rebuilt at the next utterance
 
     @property
+    def acoustic_model(self) -> Path | None:
+        """The adapted model directory in use (None: pocketsphinx's bundled model)."""
+        return self._acoustic_model
+
+    @acoustic_model.setter
+    def acoustic_model(self, folder: Path | None) -> None:
+        # New utterances take decoders of the new model; idle old ones are dropped as the
+        # pool makes room (its pairs are matched by digest, which names the model).
+        self._acoustic_model = folder
+
+    @property
+    def confidence_model(self) -> ConfidenceModel:
+        """The confidence model of the acoustic model in use."""
+        return self.base_confidence if self._acoustic_model is None else self.enrolled_confidence
+
+    @property
+    def threshold(self) -> float | None:
+        """The confidence under which a transcript is rejected (None: never)."""
+        if self.min_confidence == "cut":
+            return self.confidence_model.cut
+        return self.min_confidence
+
+    def _digest(self, grammar: Grammar) -> str:
+        model = self._acoustic_model
+        return grammar.digest if model is None else f"{grammar.digest}|{model}"
+
+    @property
     def pool(self) -> DecoderPool:
         """The decoder pairs (how many exist, and the most that ever did)."""
         return self._pool
@@ -282,19 +318,22 @@ class PocketsphinxRecognizer:
     def _take(self, lists: HouseholdLists | None) -> DecoderPair:
         """A decoder pair for the current grammar, waiting for one if all are busy."""
         grammar = self._grammar(lists)
-        grant = self._pool.take(grammar.digest, self.wait_timeout)
+        grant = self._pool.take(self._digest(grammar), self.wait_timeout)
         return grant if grant is not None else self._build(grammar)
 
     def _build(self, grammar: Grammar) -> DecoderPair:
         """A new pair for ``grammar``, in the room the pool granted (given back on failure)."""
         try:
             phones = self.min_confidence is not None
+            options = dict(self._options)
+            if self._acoustic_model is not None:
+                options["hmm"] = str(self._acoustic_model)
             with self._build_lock:
                 # A pair of an old grammar was just dropped to make room: its memory is given
                 # back first, or it stays in the heap of the thread that used it while this
                 # one grows another (a rebuild would then peak at two pairs).
                 release_memory()
-                pair = build_decoders(grammar, self._options, phones=phones)
+                pair = build_decoders(grammar, options, phones=phones, digest=self._digest(grammar))
         except BaseException:
             self._pool.forfeit()
             raise
@@ -311,7 +350,7 @@ class PocketsphinxRecognizer:
         confidence = 0.0
         if text and values is not None:
             confidence = self.confidence_model.probability(values)
-        threshold = self.min_confidence
+        threshold = self.threshold
         rejected = not text or (threshold is not None and confidence < threshold)
         return Transcript(
             text=text,
@@ -337,7 +376,7 @@ class PocketsphinxRecognizer:
         _check_samples(samples_16k_mono_s16le)
         samples, started = bytes(samples_16k_mono_s16le), time.perf_counter()
         grammar = await asyncio.to_thread(self._grammar, lists)
-        grant = await self._pool.take_async(grammar.digest, self.wait_timeout)
+        grant = await self._pool.take_async(self._digest(grammar), self.wait_timeout)
 
         def decode() -> Transcript:
             return self._decode(grant or self._build(grammar), samples, started)
@@ -365,7 +404,7 @@ class PocketsphinxRecognizer:
         If the awaiting task is cancelled, whatever it was granted goes back to the pool.
         """
         grammar = await asyncio.to_thread(self._grammar, lists)
-        grant = await self._pool.take_async(grammar.digest, self.wait_timeout)
+        grant = await self._pool.take_async(self._digest(grammar), self.wait_timeout)
 
         def begin() -> RecognitionStream:
             return RecognitionStream(self, grant or self._build(grammar))

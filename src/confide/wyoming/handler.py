@@ -238,7 +238,7 @@ class ConfideEventHandler(AsyncEventHandler):
         speech = self.assistant.speech
         if not isinstance(speech, PocketsphinxRecognizer):
             return await asyncio.to_thread(self.assistant.speech_stream)
-        lists = await asyncio.to_thread(self.assistant.household_lists)
+        lists = await asyncio.to_thread(self.assistant.speech_lists)
         return await speech.open_stream(lists)
 
     async def _transcribe_whole(self, stream: AudioStream) -> Heard:
@@ -250,7 +250,7 @@ class ConfideEventHandler(AsyncEventHandler):
         speech = self.assistant.speech
         if not isinstance(speech, PocketsphinxRecognizer):
             return await asyncio.to_thread(self.assistant.transcribe, audio)
-        lists = await asyncio.to_thread(self.assistant.household_lists)
+        lists = await asyncio.to_thread(self.assistant.speech_lists)
         return await speech.transcribe_async(audio.samples, lists)
 
     async def _audio_start(self, event: Event) -> None:
