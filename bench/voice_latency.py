@@ -16,7 +16,13 @@ side included) are synthesised in memory (espeak-ng + sox; nothing is kept), the
    ``ping`` (its ``pong`` means every chunk was taken in, as when a microphone streams in
    real time), then ``audio-stop`` -> ``transcript`` is timed, and a non-empty transcript is
    sent back: ``transcript`` -> ``handled``/``not-handled`` (turn stored) is timed.
-3. **serve** - a real ``confide serve`` subprocess (fresh home, its demo household) on
+3. **HTTP** - the API (``create_app`` over the same assistant) served by uvicorn on
+   127.0.0.1 in a thread, the real httpx client: each clip is uploaded to ``POST /v1/turns`` as
+   ``audio/L16; rate=16000; channels=1`` with chunked transfer encoding, one 100 ms chunk
+   every 100 ms (real time, as a microphone records); from the moment httpx has written the
+   last chunk to the response (turn stored) is timed, with the stages of its ``timings_ms``
+   (``transcribe`` there is the time after the last chunk).
+4. **serve** - a real ``confide serve`` subprocess (fresh home, its demo household) on
    127.0.0.1: once Wyoming answers ``describe`` and two transcribe round trips are done,
    VmRSS and VmHWM from /proc/PID/status in MB (10^6 bytes; target <= 250 MB); then again
    after a shopping-list change and the transcribe that rebuilds the grammar, and after two
@@ -26,7 +32,7 @@ side included) are synthesised in memory (espeak-ng + sox; nothing is kept), the
 Usage (needs espeak-ng and sox; about a minute on 2 cores)::
 
     .venv/bin/python bench/voice_latency.py [--count 40] [--voices 4] [--json]
-        [--no-wyoming] [--no-serve]
+        [--no-wyoming] [--no-http] [--no-serve]
 """
 
 from __future__ import annotations
@@ -41,12 +47,16 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+import httpx
+import uvicorn
 
 import confide.wyoming  # noqa: F401  (first: imports wyoming.audio without its warning)
 
@@ -62,6 +72,7 @@ from wyoming.ping import Ping
 from confide import runtime
 from confide.assistant import Assistant
 from confide.clock import ManualClock
+from confide.hub import create_app
 from confide.vault import Vault
 from confide.voice import Audio
 from confide.wyoming import WyomingServer
@@ -70,6 +81,9 @@ from speech_corpus import LISTS, NOW, SAMPLE_RATE, VOICES, Utterance, select, sy
 HOST = "127.0.0.1"
 MEMBERS = ("Alex", "Bob", "Sam")  # owner, adult, child: as speech_corpus.LISTS
 CHUNK_BYTES = 2048  # 64 ms of 16 kHz mono s16le, what a satellite sends per chunk
+HTTP_CHUNK_S = 0.1  # an HTTP upload sends 100 ms of audio every 100 ms
+HTTP_CHUNK_BYTES = round(SAMPLE_RATE * HTTP_CHUNK_S) * 2
+L16 = f"audio/L16; rate={SAMPLE_RATE}; channels=1"
 STAGES = ("transcribe", "understand", "act", "store")
 TARGET_P50_MS = 150.0
 TARGET_RSS_MB = 250.0
@@ -92,6 +106,15 @@ class WyomingSample:
 
     stt_ms: float
     handle_ms: float | None
+    handled: bool
+
+
+@dataclass(frozen=True)
+class HttpSample:
+    """One utterance streamed over HTTP: last chunk sent -> response, and its stages."""
+
+    total_ms: float
+    stages: dict[str, float]
     handled: bool
 
 
@@ -218,6 +241,66 @@ async def measure_wyoming(
     return samples
 
 
+# -- HTTP ---------------------------------------------------------------------------------
+def paced(samples: bytes, marks: list[float]) -> Iterator[bytes]:
+    """``samples`` in 100 ms chunks, one every 100 ms; the time the last one was written is
+    appended to ``marks`` (httpx asks for the next chunk once it has sent the one before)."""
+    started = time.perf_counter()
+    for index, start in enumerate(range(0, len(samples), HTTP_CHUNK_BYTES)):
+        delay = started + index * HTTP_CHUNK_S - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        yield samples[start : start + HTTP_CHUNK_BYTES]
+    marks.append(time.perf_counter())
+
+
+def http_turn(client: httpx.Client, samples: bytes, member: str) -> HttpSample:
+    """One clip streamed in real time to ``POST /v1/turns``."""
+    marks: list[float] = []
+    response = client.post(
+        "/v1/turns",
+        content=paced(samples, marks),
+        headers={"Content-Type": L16},
+        params={"member": member},
+    )
+    total_ms = (time.perf_counter() - marks[-1]) * 1000
+    if response.status_code != 201:
+        raise RuntimeError(f"POST /v1/turns answered {response.status_code}: {response.text}")
+    body = response.json()
+    stages = {k: float(v) for k, v in body["timings_ms"].items()}
+    return HttpSample(total_ms, stages, body["intent"] is not None)
+
+
+def measure_http(
+    vault: Vault, assistant: Assistant, utterances: Sequence[Utterance]
+) -> list[HttpSample]:
+    """Every utterance streamed over HTTP (members in turn), after one untimed upload."""
+    _device, token = vault.add_device(assistant.household_id, "bench device")
+    app = create_app(vault, assistant.household_id, assistant, tick_seconds=None)
+    config = uvicorn.Config(app, host=HOST, port=free_port(), log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the API server did not start")
+        time.sleep(0.02)
+    headers = {"Authorization": f"Bearer {token}"}
+    samples = []
+    try:
+        with httpx.Client(
+            base_url=f"http://{HOST}:{config.port}", headers=headers, timeout=120
+        ) as client:
+            http_turn(client, utterances[0].samples, MEMBERS[0])
+            for index, utterance in enumerate(utterances):
+                samples.append(http_turn(client, utterance.samples, MEMBERS[index % len(MEMBERS)]))
+    finally:
+        server.should_exit = True
+        thread.join(30)
+    return samples
+
+
 # -- confide serve ------------------------------------------------------------------------
 def free_port() -> int:
     with socket.socket() as sock:
@@ -340,6 +423,17 @@ def summarise_wyoming(samples: Sequence[WyomingSample]) -> dict[str, Any]:
     }
 
 
+def summarise_http(samples: Sequence[HttpSample]) -> dict[str, Any]:
+    return {
+        "last_chunk_to_response_ms": spread([s.total_ms for s in samples]),
+        "stages_ms": {
+            stage: spread([s.stages.get(stage, math.nan) for s in samples])
+            for stage in ("decode", *STAGES)
+        },
+        "handled": sum(s.handled for s in samples),
+    }
+
+
 def _no_nan(value: Any) -> Any:
     """``value`` with NaN (no data) as ``None``, for strict JSON."""
     if isinstance(value, dict):
@@ -353,7 +447,7 @@ def _verdict(stats: dict[str, float]) -> str:
 
 def print_table(report: dict[str, Any]) -> None:
     """The table of ``report`` (parts that were not run are left out)."""
-    turns, wy, serve = (report.get(k) for k in ("in_process", "wyoming", "serve"))
+    turns, wy, web, serve = (report.get(k) for k in ("in_process", "wyoming", "http", "serve"))
     rows: list[tuple[str, dict[str, float], str]] = []
     if turns:
         rows.append(("in process: end of audio -> stored", turns["total_ms"], "total"))
@@ -363,10 +457,17 @@ def print_table(report: dict[str, Any]) -> None:
         rows.append(("wyoming: audio-stop -> transcript", wy["stop_to_transcript_ms"], ""))
         rows.append(("wyoming: transcript -> handled", wy["transcript_to_answer_ms"], ""))
         rows.append(("wyoming: audio-stop -> handled", wy["stop_to_answer_ms"], "total"))
-    print(f"{'path / stage (ms)':<34} {'n':>4} {'p50':>9} {'p95':>9} {'max':>9}  target")
+    if web:
+        rows.append((
+            "HTTP, audio streamed in real time (chunked audio/L16): last chunk sent -> "
+            "response (turn stored)", web["last_chunk_to_response_ms"], "total",
+        ))  # fmt: skip
+        rows += [(f"  {stage}", stats, "") for stage, stats in web["stages_ms"].items()]
+    width = max([34, *(len(label) for label, _, _ in rows)])
+    print(f"{'path / stage (ms)':<{width}} {'n':>4} {'p50':>9} {'p95':>9} {'max':>9}  target")
     for label, st, kind in rows:
         digits, target = (3, "") if kind == "rtf" else (1, _verdict(st) if kind else "")
-        print(f"{label:<34} {st['n']:>4} {st['p50']:>9.{digits}f} {st['p95']:>9.{digits}f} "
+        print(f"{label:<{width}} {st['n']:>4} {st['p50']:>9.{digits}f} {st['p95']:>9.{digits}f} "
               f"{st['max']:>9.{digits}f}  {target}".rstrip())  # fmt: skip
     if turns:
         o, after = turns["outcomes"], turns["after_change_ms"]
@@ -375,6 +476,10 @@ def print_table(report: dict[str, Any]) -> None:
               f"{turns['shopping_list_changes']} shopping-list changes"
               + (f", the {after['n']} turns after them (grammar rebuilt) took p50 "
                  f"{after['p50']:.0f} ms" if after["n"] else ""))  # fmt: skip
+    if web:
+        print(f"# HTTP: {web['handled']} of {web['last_chunk_to_response_ms']['n']} understood "
+              "and acted on; transcribe = after the last chunk (the rest was decoded while "
+              "the body arrived)")  # fmt: skip
     if wy:
         print(f"# wyoming: {wy['handled']} handled, {wy['empty_transcripts']} empty transcripts "
               "(not sent back for handling)")  # fmt: skip
@@ -402,6 +507,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--voices", type=int, default=len(VOICES), help="use the first N voices")
     parser.add_argument("--json", action="store_true", help="print one JSON summary instead")
     parser.add_argument("--no-wyoming", action="store_true", help="skip the Wyoming part")
+    parser.add_argument("--no-http", action="store_true", help="skip the HTTP streaming part")
     parser.add_argument("--no-serve", action="store_true", help="skip the confide serve part")
     args = parser.parse_args(argv)
     begun = time.perf_counter()
@@ -432,6 +538,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             if not args.no_wyoming:
                 wyoming = asyncio.run(measure_wyoming(assistant, utterances))
                 report["wyoming"] = summarise_wyoming(wyoming)
+            if not args.no_http:
+                report["http"] = summarise_http(measure_http(vault, assistant, utterances))
         finally:
             vault.close()
     if not args.no_serve:

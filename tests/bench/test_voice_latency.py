@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from speech_corpus import LISTS, missing_tools
 from voice_latency import (
     STAGES,
+    measure_http,
     measure_serve,
     measure_turns,
     measure_wyoming,
@@ -27,6 +28,7 @@ from voice_latency import (
     percentile,
     pick_utterances,
     print_table,
+    summarise_http,
     summarise_turns,
     summarise_wyoming,
 )
@@ -59,9 +61,13 @@ def test_three_utterances_in_process_over_wyoming_and_serve(
         assert sorted(assistant.household_lists().shopping_items) == sorted(LISTS.shopping_items)
         turns = measure_turns(assistant, utterances)
         wyoming = asyncio.run(measure_wyoming(assistant, utterances))
+        streamed = measure_http(vault, assistant, utterances)
     finally:
         vault.close()
-    assert len(turns) == len(wyoming) == 3
+    assert len(turns) == len(wyoming) == len(streamed) == 3
+    for sample in streamed:  # the stages of a live upload, transcribe after the last chunk
+        assert list(sample.stages) == ["decode", *STAGES]
+        assert sample.total_ms >= sum(sample.stages.values()) * 0.99
     for turn in turns:
         assert set(STAGES) <= set(turn.stages)
         assert turn.total_ms >= sum(turn.stages[s] for s in STAGES) * 0.99
@@ -72,6 +78,7 @@ def test_three_utterances_in_process_over_wyoming_and_serve(
     report = {
         "in_process": summarise_turns(turns),
         "wyoming": summarise_wyoming(wyoming),
+        "http": summarise_http(streamed),
         "serve": serve,
     }
     assert sum(report["in_process"]["outcomes"].values()) == 3
@@ -79,4 +86,5 @@ def test_three_utterances_in_process_over_wyoming_and_serve(
     table = capsys.readouterr().out
     assert "in process: end of audio -> stored" in table
     assert "wyoming: audio-stop -> transcript" in table
+    assert "HTTP, audio streamed in real time (chunked audio/L16): last chunk sent" in table
     assert "confide serve: VmRSS" in table

@@ -46,6 +46,7 @@ STATUS_BY_CODE = {
     "audio_too_long": 413,
     "unsupported_media_type": 415,
     "audio_unsupported": 415,
+    "bad_audio_parameters": 415,
 }
 
 
@@ -118,7 +119,7 @@ def create_app(
     @app.post(
         "/v1/turns",
         status_code=201,
-        summary="Run one turn: a JSON text turn, or a WAV recording (a voice turn)",
+        summary="Run one turn: a JSON text turn, or a voice turn (WAV or audio/L16, streamable)",
         openapi_extra=TURN_REQUEST,
     )
     async def post_turn(
