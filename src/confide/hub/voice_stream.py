@@ -16,8 +16,9 @@ Wyoming does), or when the request is cancelled.  Bad audio is refused before an
 exists.
 
 Timings (``timings_ms``) of a live upload: ``decode`` is the checks and copy of the samples
-after the last chunk; ``transcribe`` is the time from the end of the body to the transcript
-(what the speaker waits for; the decoding done while the body arrived is not in it).
+after the last chunk; ``transcribe`` is the rest of the time from the arrival of the last
+chunk (its own decoding included) to the transcript: what the speaker waits for.  The
+decoding done while the earlier chunks arrived is in neither.
 """
 
 from __future__ import annotations
@@ -85,10 +86,12 @@ class LiveUpload:
         self._fed = 0  # sample bytes given to the live decoding
         self._until = 0.0  # (loop time) when the live decoding gives its decoder back
         self._stall: asyncio.TimerHandle | None = None
+        self._last_at: float | None = None  # (perf_counter) when the last bytes came
 
     async def add(self, chunk: bytes) -> None:
         """The next bytes of the body (``b""`` at the start: open the decoder early)."""
         if chunk:
+            self._last_at = time.perf_counter()
             self.body.add(chunk)
             if self._live is not None:
                 self._watch()
@@ -176,7 +179,7 @@ class LiveUpload:
 
     async def finish(self, *, member: str | None, device_id: str | None) -> TurnOutcome:
         """The body is complete: check it, finish the recognition and store the turn."""
-        ended = time.perf_counter()
+        last = time.perf_counter() if self._last_at is None else self._last_at
         await self._feed()  # (nothing is left unless the decoder came with the last bytes)
         if self._fed == 0:
             # The whole body came before the decoder could take any of it (a file sent at
@@ -186,7 +189,6 @@ class LiveUpload:
             self._stall.cancel()
             self._stall = None
         live, self._live = self._live, None
-        left = time.perf_counter() - ended
         try:
             mark = time.perf_counter()
             audio = await asyncio.to_thread(self.body.audio)  # VoiceError: nothing is stored
@@ -197,12 +199,12 @@ class LiveUpload:
                 return await run_in_threadpool(
                     run_voice_turn, self.runner, decoded, member=member, device_id=device_id
                 )
-            mark = time.perf_counter()
             heard: Transcript = await asyncio.to_thread(live.finish)
         finally:
             if live is not None:  # a no-op once finished; else its decoder goes back
                 live.cancel()
-        transcribe_ms = (left + time.perf_counter() - mark) * 1000
+        # from the arrival of the last bytes (their decoding included) to the transcript
+        transcribe_ms = (time.perf_counter() - last) * 1000 - decode_ms
         outcome = await run_in_threadpool(
             self.runner.ask_heard,
             audio,
