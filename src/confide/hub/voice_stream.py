@@ -102,7 +102,7 @@ class LiveUpload:
     async def _open(self) -> LiveRecognition | None:
         speech = self.runner.speech
         if isinstance(speech, PocketsphinxRecognizer):  # waiting for the decoder holds no thread
-            lists = await asyncio.to_thread(self.runner.household_lists)
+            lists = await asyncio.to_thread(self.runner.speech_lists)  # voice model current
             return await speech.open_stream(lists)
         return await _to_the_end(self.runner.speech_stream)
 
