@@ -79,7 +79,7 @@ class BundledLmRecognizer:
     def __init__(self) -> None:
         import pocketsphinx  # type: ignore[import-untyped]
 
-        self._decoder: Any = pocketsphinx.Decoder(logfn="/dev/null")
+        self._decoder: Any = pocketsphinx.Decoder(loglevel="FATAL")
 
     def transcribe(
         self, samples_16k_mono_s16le: bytes, lists: HouseholdLists | None = None

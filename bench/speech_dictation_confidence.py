@@ -37,6 +37,18 @@ from speech_corpus import LISTS, NOW, VOICES, synthesise_all
 from speech_enrollment import enrolled_model
 
 
+class _Scored(PocketsphinxRecognizer):
+    """The grammar pass, keeping the phone loop's segments of its last utterance."""
+
+    last_phones: tuple[tuple[int, int, float], ...] = ()
+
+    def _conclude(
+        self, heard: Any, samples: Any, grammar: Any, lists: Any, phones: Any = ()
+    ) -> Any:
+        self.last_phones = tuple(phones)
+        return super()._conclude(heard, samples, grammar, lists, phones)
+
+
 def collect() -> list[dict[str, Any]]:
     """Both passes over every development utterance."""
     sentences = development_sentences()
@@ -45,15 +57,16 @@ def collect() -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="confide-enrolled-") as tmp:
         model = enrolled_model(VOICES, Path(tmp))
-        first = PocketsphinxRecognizer(min_confidence=-1.0, acoustic_model=model)  # scored only
+        first = _Scored(min_confidence=-1.0, acoustic_model=model)  # scored, never rejected
         dictation = Dictation()
         first.transcribe(b"\x00\x00" * 16000, LISTS)
         grammar = first.grammar(LISTS)
         started = time.perf_counter()
         for index, utterance in enumerate(utterances):
             heard = first.transcribe(utterance.samples, LISTS)
+            phones = first.last_phones
             said, evidence, _ = dictation.decoder.decode(
-                utterance.samples, model, grammar, first._cmn
+                utterance.samples, model, grammar, first._cmn, phones
             )
             expected = (utterance.sentence.intent, dict(utterance.sentence.slots))
             first_acts, first_right = _judge(text, heard.text, expected)
@@ -81,12 +94,31 @@ def collect() -> list[dict[str, Any]]:
     return rows
 
 
+def _folded(slots: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.casefold() if isinstance(v, str) else v for k, v in slots.items()}
+
+
 def _judge(text: Recognizer, words: str, expected: tuple[Any, Any]) -> tuple[bool, bool]:
-    """(acts, right): whether ``words`` would be acted on, and rightly."""
+    """(acts, right): whether ``words`` would be acted on, and rightly.
+
+    Slots are compared without case: the development sentences are written cased ("pick up
+    Sam"), and a recogniser hears lower-case words.
+    """
     meaning = text.recognize(words, LISTS, NOW) if words.strip() else None
     if meaning is None or meaning.intent is None:
         return False, False
-    return True, (meaning.intent, dict(meaning.slots)) == expected
+    intent, slots = expected
+    return True, (meaning.intent, _folded(dict(meaning.slots))) == (intent, _folded(slots))
+
+
+def relabel(rows: list[dict[str, Any]]) -> None:
+    """Judge the dictation transcripts of cached rows again (as :func:`_judge` does now)."""
+    text = Recognizer()
+    meant = {s.text: (s.intent, dict(s.slots)) for s in development_sentences()}
+    for row in rows:
+        row["dictation_acts"], row["dictation_right"] = _judge(
+            text, row["dictation_text"], meant[row["sentence"]]
+        )
 
 
 def outcome(rows: list[dict[str, Any]], model: DictationConfidence, first_cut: float,
@@ -114,6 +146,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.cache and args.cache.exists():
         rows = json.loads(args.cache.read_text())
+        relabel(rows)
     else:
         rows = collect()
         if args.cache:

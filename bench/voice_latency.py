@@ -29,10 +29,15 @@ side included) are synthesised in memory (espeak-ng + sox; nothing is kept), the
    streams sent at once on two connections (they take turns with the one decoder pair; the
    slower of the two round trips is reported).
 
+With ``--enrolled`` every voice first reads the enrollment prompts (``speech_enrollment.py``;
+one enrollment each, in process and in serve's home): the household's adapted model is in use,
+and serve hears one free-text command last, which the grammar rejects and the dictation pass
+decodes: its VmHWM is the peak that pass costs.
+
 Usage (needs espeak-ng and sox; about a minute on 2 cores)::
 
     .venv/bin/python bench/voice_latency.py [--count 40] [--voices 4] [--json]
-        [--no-wyoming] [--no-http] [--no-serve]
+        [--no-wyoming] [--no-http] [--no-serve] [--enrolled]
 """
 
 from __future__ import annotations
@@ -76,10 +81,23 @@ from confide.hub import create_app
 from confide.vault import Vault
 from confide.voice import Audio
 from confide.wyoming import WyomingServer
-from speech_corpus import LISTS, NOW, SAMPLE_RATE, VOICES, Utterance, select, synthesise_all
+from speech_corpus import (
+    LISTS,
+    NOW,
+    SAMPLE_RATE,
+    VOICES,
+    Utterance,
+    Voice,
+    select,
+    synthesise,
+    synthesise_all,
+)
+from speech_enrollment import enroll_voices
 
 HOST = "127.0.0.1"
 MEMBERS = ("Alex", "Bob", "Sam")  # owner, adult, child: as speech_corpus.LISTS
+#: With --enrolled, serve hears this last: the grammar rejects it, the dictation pass runs.
+FREE_TEXT = "remind me tomorrow at nine to call the plumber about the leak"
 CHUNK_BYTES = 2048  # 64 ms of 16 kHz mono s16le, what a satellite sends per chunk
 HTTP_CHUNK_S = 0.1  # an HTTP upload sends 100 ms of audio every 100 ms
 HTTP_CHUNK_BYTES = round(SAMPLE_RATE * HTTP_CHUNK_S) * 2
@@ -319,7 +337,11 @@ def memory_mb(pid: int) -> dict[str, float]:
 
 
 async def _talk_to_serve(
-    port: int, proc: subprocess.Popen[bytes], samples: bytes, timeout_s: float
+    port: int,
+    proc: subprocess.Popen[bytes],
+    samples: bytes,
+    timeout_s: float,
+    free_text: bytes | None = None,
 ) -> dict[str, Any]:
     started = time.perf_counter()
     while True:  # until Wyoming answers describe
@@ -352,6 +374,11 @@ async def _talk_to_serve(
             transcribe_round_trip(one, samples), transcribe_round_trip(other, samples)
         )
     concurrent = memory_mb(proc.pid)
+    dictated: dict[str, float] = {}
+    if free_text is not None:
+        async with AsyncTcpClient(HOST, port, connect_timeout=5, read_timeout=timeout_s) as tcp:
+            _, dictation_ms = await transcribe_round_trip(tcp, free_text)
+        dictated = {**memory_mb(proc.pid), "ms": round(dictation_ms, 1)}
     return {
         "ready_s": round(ready_s, 2),
         "rss_at_ready_mb": before.get("VmRSS"),
@@ -362,14 +389,29 @@ async def _talk_to_serve(
         **{k.lower() + "_after_change_mb": v for k, v in changed.items()},
         "concurrent_stt_ms": round(max(ms for _, ms in both), 1),
         **{k.lower() + "_after_concurrent_mb": v for k, v in concurrent.items()},
+        **{"dictation_" + k.lower(): v for k, v in dictated.items()},
     }
 
 
-def measure_serve(samples: bytes, timeout_s: float = 120.0) -> dict[str, Any]:
-    """Start ``confide serve``, load recognition with one round trip, read its memory, stop it."""
+def measure_serve(
+    samples: bytes,
+    timeout_s: float = 120.0,
+    enrolled: Sequence[Voice] = (),
+    free_text: bytes | None = None,
+) -> dict[str, Any]:
+    """Start ``confide serve``, load recognition with one round trip, read its memory, stop it.
+
+    With ``enrolled`` voices the home is enrolled first (the household's adapted model is in
+    use), and ``free_text`` (an utterance the grammar rejects) is sent last: its dictation
+    pass is what the peak (VmHWM) shows.
+    """
     exe = Path(sys.executable).with_name("confide")
     with tempfile.TemporaryDirectory(prefix="confide-bench-serve-") as tmp:
         port, log_path = free_port(), Path(tmp) / "serve.log"
+        if enrolled:
+            with Vault.open(Path(tmp) / "home") as vault:
+                household, _ = runtime.init_household(vault, "Bench household", MEMBERS[0])
+                enroll_voices(vault, household.id, enrolled, Path(tmp))
         with log_path.open("wb") as log:
             proc = subprocess.Popen(
                 [str(exe), "serve", "--home", str(Path(tmp) / "home"), "--host", HOST,
@@ -379,7 +421,7 @@ def measure_serve(samples: bytes, timeout_s: float = 120.0) -> dict[str, Any]:
                 stdin=subprocess.DEVNULL,
             )  # fmt: skip
             try:
-                result = asyncio.run(_talk_to_serve(port, proc, samples, timeout_s))
+                result = asyncio.run(_talk_to_serve(port, proc, samples, timeout_s, free_text))
             except Exception:
                 tail = log_path.read_text(errors="replace").splitlines()[-15:]
                 print("\n".join(["# confide serve log (tail):", *tail]), file=sys.stderr)
@@ -499,6 +541,10 @@ def print_table(report: dict[str, Any]) -> None:
               f"{serve.get('concurrent_stt_ms')} ms, VmRSS "
               f"{serve.get('vmrss_after_concurrent_mb')} MB, VmHWM "
               f"{serve.get('vmhwm_after_concurrent_mb')} MB")  # fmt: skip
+        if "dictation_ms" in serve:
+            print(f"# confide serve, a free-text command (dictation pass): transcript "
+                  f"{serve['dictation_ms']} ms, VmRSS {serve.get('dictation_vmrss')} MB after, "
+                  f"VmHWM {serve.get('dictation_vmhwm')} MB")  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -509,6 +555,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--no-wyoming", action="store_true", help="skip the Wyoming part")
     parser.add_argument("--no-http", action="store_true", help="skip the HTTP streaming part")
     parser.add_argument("--no-serve", action="store_true", help="skip the confide serve part")
+    parser.add_argument(
+        "--enrolled",
+        action="store_true",
+        help="enroll every voice first (the household's adapted model and dictation pass)",
+    )
     args = parser.parse_args(argv)
     begun = time.perf_counter()
     load = os.getloadavg() if hasattr(os, "getloadavg") else (math.nan,) * 3
@@ -532,6 +583,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     }
     with tempfile.TemporaryDirectory(prefix="confide-bench-voice-") as tmp:
         vault, assistant = open_home(Path(tmp) / "home")
+        if args.enrolled:
+            enroll_voices(vault, assistant.household_id, VOICES[: args.voices], Path(tmp))
+            assistant.refresh_voice_model(force=True)
         try:
             assistant.recognizer.warm_up()  # as serve does at start-up
             report["in_process"] = summarise_turns(measure_turns(assistant, utterances))
@@ -543,7 +597,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         finally:
             vault.close()
     if not args.no_serve:
-        report["serve"] = measure_serve(utterances[0].samples)
+        free = None
+        if args.enrolled:
+            with tempfile.TemporaryDirectory(prefix="confide-bench-free-") as tmp:
+                free = synthesise(FREE_TEXT, VOICES[0], Path(tmp))
+        report["serve"] = measure_serve(
+            utterances[0].samples,
+            enrolled=VOICES[: args.voices] if args.enrolled else (),
+            free_text=free,
+        )
     report["run_s"] = round(time.perf_counter() - begun, 1)
     if args.json:
         print(json.dumps(_no_nan(report), indent=2, allow_nan=False))

@@ -28,8 +28,9 @@ pytestmark = [
 ]
 LISTS = HouseholdLists(members=("alex", "bob"), contacts=("grandma",))
 #: Accepts whatever the dictation pass hears (the plumbing, not the judgement, is tested).
+N = len(DICTATION_FEATURES)
 ACCEPT_ALL = DictationConfidence(
-    means=(0.0,) * 7, scales=(1.0,) * 7, weights=(0.0,) * 7, bias=10.0, cut=0.5
+    means=(0.0,) * N, scales=(1.0,) * N, weights=(0.0,) * N, bias=10.0, cut=0.5
 )
 
 
@@ -48,7 +49,7 @@ def test_dictation_decodes_words_outside_the_grammar(model: Path, tmp_path: Path
     text, evidence, seconds = DictationPass().decode(audio, model, grammar)
     assert "garden" in text.split() and "garden" not in grammar.words
     assert len(evidence) == len(DICTATION_FEATURES) - 2 and seconds > 0
-    assert evidence[2] == len(text.split())  # words
+    assert evidence[4] == len(text.split())  # words
 
 
 def test_a_rejected_utterance_gets_the_dictation_pass_only_when_enrolled(

@@ -60,6 +60,8 @@ class DecoderPair:
         self.phones: Any = phones
         self.digest = digest
         self.source = source  # the compiled grammar it decodes
+        #: The phone loop's segments of the last utterance (for the dictation pass).
+        self.phone_segments: list[tuple[int, int, float]] = []
 
     def start(self, cmn: str | None) -> None:
         """Begin an utterance from the cepstral mean ``cmn`` (the last one heard), if any."""
@@ -88,8 +90,12 @@ class DecoderPair:
         """The text of the utterance just fed and its confidence features (None: no phone loop)."""
         self.grammar.end_utt()
         hyp = self.grammar.hyp()
+        self.phone_segments = []
         if self.phones is not None:
             self.phones.end_utt()
+            self.phone_segments = [
+                (s.start_frame, s.end_frame, _log(s.ascore)) for s in self.phones.seg()
+            ]
         if hyp is None:
             return "", None
         text = str(hyp.hypstr)
@@ -98,8 +104,7 @@ class DecoderPair:
         words = [
             (str(s.word), s.start_frame, s.end_frame, _log(s.ascore)) for s in self.grammar.seg()
         ]
-        phones = [(s.start_frame, s.end_frame, _log(s.ascore)) for s in self.phones.seg()]
-        return text, features(words, phones, int(self.grammar.n_frames()))
+        return text, features(words, self.phone_segments, int(self.grammar.n_frames()))
 
 
 def build_decoders(

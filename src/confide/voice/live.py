@@ -18,6 +18,8 @@ __all__ = ["RecognitionStream"]
 
 #: What a stream keeps for the dictation pass: at most 30 s of 16 kHz mono s16le.
 _MAX_AUDIO_BYTES = 30 * 16000 * 2
+#: The most one live decoding call is given: 0.128 s of 16 kHz mono s16le.
+_LIVE_BLOCK_BYTES = 4096
 
 
 class RecognitionStream:
@@ -74,7 +76,12 @@ class RecognitionStream:
                 self._held += data[:cut]
             elif cut:
                 mark = time.perf_counter()
-                self._decoders.feed(data[:cut], whole=False)
+                # In blocks: pocketsphinx's live feature path (cmn_live) was seen to crash
+                # the process on one call with seconds of audio (an upload that arrives
+                # faster than it is decoded hands over all that piled up at once).
+                for start in range(0, cut, _LIVE_BLOCK_BYTES):
+                    block = data[start : min(cut, start + _LIVE_BLOCK_BYTES)]
+                    self._decoders.feed(block, whole=False)
                 self._busy += time.perf_counter() - mark
 
     def finish(self) -> Transcript:
@@ -91,6 +98,7 @@ class RecognitionStream:
                     decoders.feed(bytes(self._held), whole=True)
                     self._held = None
                 result = decoders.finish()
+                phones = decoders.phone_segments
             except BaseException:
                 self._owner._give(decoders, heard=False)
                 raise
@@ -99,7 +107,7 @@ class RecognitionStream:
             samples, self._audio = self._audio, None
         heard = self._owner._judge(*result, seconds=self._busy)
         kept = None if samples is None else bytes(samples)
-        return self._owner._conclude(heard, kept, self._grammar, self._lists)
+        return self._owner._conclude(heard, kept, self._grammar, self._lists, phones)
 
     def cancel(self) -> None:
         """Stop without a result (at once if finished or cancelled already)."""

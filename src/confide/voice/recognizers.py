@@ -31,7 +31,7 @@ import ctypes
 import ctypes.util
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal, Protocol, TypeVar
 
@@ -156,7 +156,7 @@ class PocketsphinxRecognizer:
         self._acoustic_model = acoustic_model
         self.dictation = dictation if dictation is not None else Dictation()
         self.wait_timeout = float(wait_timeout)
-        self._options = {"logfn": "/dev/null", **(decoder_options or {})}
+        self._options = {"loglevel": "FATAL", **(decoder_options or {})}
         self._build_lock = threading.Lock()  # one grammar or decoder build at a time
         self._pool = DecoderPool(max_decoders)
         # Live cepstral mean normalisation adapts to the microphone over an utterance; every
@@ -206,15 +206,20 @@ class PocketsphinxRecognizer:
         samples: bytes | None,
         grammar: Grammar | None,
         lists: HouseholdLists | None,
+        phones: Sequence[tuple[int, int, float]] = (),
     ) -> Transcript:
-        """``heard``, or for a rejected one the dictation pass's transcript if it is sure."""
+        """``heard``, or for a rejected one the dictation pass's transcript if it is sure.
+
+        ``phones`` are the phone loop's segments over the same audio: the dictation's words
+        are weighed against them as the grammar's are.
+        """
         model = self._acoustic_model
         if not heard.rejected or samples is None or grammar is None or model is None:
             return heard
         if self.threshold is None:
             return heard
         return self.dictation.second_pass(
-            heard, samples, model, grammar, lists or self._lists, self._cmn
+            heard, samples, model, grammar, lists or self._lists, self._cmn, phones
         )
 
     def _digest(self, grammar: Grammar) -> str:
@@ -314,12 +319,13 @@ class PocketsphinxRecognizer:
             decoders.start(self._cmn)
             decoders.feed(samples, whole=True)
             result = decoders.finish()
+            phones = decoders.phone_segments
         except BaseException:
             self._give(decoders, heard=False)
             raise
         self._give(decoders, heard=bool(result[0]))
         heard = self._judge(*result, seconds=time.perf_counter() - started)
-        return self._conclude(heard, samples, grammar, lists)
+        return self._conclude(heard, samples, grammar, lists, phones)
 
     def stream(self, lists: HouseholdLists | None = None) -> RecognitionStream:
         """Start decoding an utterance that arrives in chunks (waits for the decoders)."""
