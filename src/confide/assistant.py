@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+import threading
 import time
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -215,6 +216,9 @@ class Assistant:
         self._voice_model: HouseholdVoiceModel | None = None
         self._voice_checked = float("-inf")
         self._voice_failed: tuple[str, ...] | None = None
+        # Held while the voice model is checked or built: a recognition that starts meanwhile
+        # waits for the model instead of building decoders of the model being replaced.
+        self._voice_lock = threading.Lock()
         self.refresh_household()
 
     def refresh_household(self) -> None:
@@ -298,10 +302,18 @@ class Assistant:
         ``RECHECK_SECONDS``.  Without the adaptation tools, recognition goes on with the
         bundled model (logged by code, once per set of enrollments).
         """
-        now = time.monotonic()
-        if not force and now - self._voice_checked < RECHECK_SECONDS:
+        if not force and time.monotonic() - self._voice_checked < RECHECK_SECONDS:
+            if self._voice_lock.locked():
+                with self._voice_lock:  # a build under way: wait for its model
+                    pass
             return
-        self._voice_checked = now
+        with self._voice_lock:
+            if not force and time.monotonic() - self._voice_checked < RECHECK_SECONDS:
+                return  # another thread just checked
+            self._refresh_voice_model()
+            self._voice_checked = time.monotonic()
+
+    def _refresh_voice_model(self) -> None:
         target = self._adaptable()
         if target is None:
             return

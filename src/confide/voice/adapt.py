@@ -362,27 +362,40 @@ class _Counts:
         return out.getvalue()
 
 
-def _read_counts(statistics: bytes) -> dict[str, bytes]:
+def _read_count_file(statistics: bytes, name: str) -> bytes:
+    """One count file of one member's statistics (a zip of :data:`COUNT_FILES`)."""
     try:
         with zipfile.ZipFile(io.BytesIO(statistics)) as archive:
             if set(archive.namelist()) != set(COUNT_FILES):
                 raise AdaptationError("voice statistics are incomplete")
-            return {name: archive.read(name) for name in COUNT_FILES}
+            return archive.read(name)
     except (zipfile.BadZipFile, zipfile.LargeZipFile) as err:
         raise AdaptationError("voice statistics are not readable") from err
 
 
 def sum_statistics(statistics: Sequence[bytes], folder: Path) -> None:
-    """Write the sum of several members' statistics into ``folder`` (``bw``'s count files)."""
-    members = [_read_counts(s) for s in statistics]
+    """Write the sum of several members' statistics into ``folder`` (``bw``'s count files).
+
+    One count file of one member is unpacked at a time, so memory stays at about two count
+    files whatever the number of members.
+    """
     for name in COUNT_FILES:
-        if len(members) == 1:
-            (folder / name).write_bytes(members[0][name])
-            continue
-        total = _Counts(name, members[0][name])
-        for other in members[1:]:
-            total.add(_Counts(name, other[name]))
-        (folder / name).write_bytes(total.to_bytes())
+        total: _Counts | None = None
+        for blob in statistics:
+            data = _read_count_file(blob, name)
+            if len(statistics) == 1:
+                (folder / name).write_bytes(data)
+                break
+            counts = _Counts(name, data)
+            del data
+            if total is None:
+                total = counts
+            else:
+                total.add(counts)
+            del counts
+        if total is not None:
+            (folder / name).write_bytes(total.to_bytes())
+        del total
 
 
 def build_model(statistics: Sequence[bytes], dest: Path, cache_dir: Path) -> Path:

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import ctypes
+import ctypes.util
 import math
 import tempfile
 import threading
@@ -35,6 +37,7 @@ __all__ = [
     "DecoderPool",
     "RecognizerBusyError",
     "build_decoders",
+    "release_memory",
 ]
 
 RECOGNIZER_BUSY = "recognizer_busy"
@@ -296,3 +299,12 @@ def _busy(timeout: float) -> RecognizerBusyError:
         f"The speech recogniser is busy with other requests (waited {timeout:g} s); "
         "try again in a moment."
     )
+
+
+def release_memory() -> None:
+    """Give the heap freed by a grammar build back to the system (glibc only; else no-op)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        return

@@ -35,6 +35,7 @@ from typing import Any
 
 from confide.language.models import HouseholdLists
 from confide.voice.confidence import FEATURES, LogisticModel, PhoneSegment, features
+from confide.voice.decoders import release_memory
 from confide.voice.grammar import Grammar, frequent_words, write_dictionary
 from confide.voice.transcript import Transcript
 
@@ -119,8 +120,6 @@ class DictationPass:
         ``phones`` are the phone loop's segments over the same audio (the grammar pass's).
         """
         import pocketsphinx  # type: ignore[import-untyped]
-
-        from confide.voice.recognizers import release_memory
 
         started = time.perf_counter()
         model_dir = Path(pocketsphinx.get_model_path()) / "en-us"

@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from confide.voice.adapt import build_model
+from confide.voice.decoders import release_memory
 
 __all__ = ["ENROLLMENT_SOURCE", "VOICE_STATISTICS", "HouseholdVoiceModel"]
 
@@ -95,6 +96,7 @@ class HouseholdVoiceModel:
                     raise
                 del statistics
                 self._set(key, folder)
+                release_memory()  # the sums' scratch goes back to the system
             # Decoders of the old model have read it whole; its files can go.
             _remove(old.parent if old is not None else None)
             log.info("voice model: %d enrollment(s)", len(key))

@@ -27,8 +27,6 @@ Nothing here logs or keeps the audio or the text.
 from __future__ import annotations
 
 import asyncio
-import ctypes
-import ctypes.util
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -44,6 +42,7 @@ from confide.voice.decoders import (
     DecoderPool,
     RecognizerBusyError,
     build_decoders,
+    release_memory,
 )
 from confide.voice.dictation import Dictation
 from confide.voice.errors import RecognitionError
@@ -362,12 +361,3 @@ async def _to_the_end(work: Callable[[], _T], unclaimed: Callable[[_T], None]) -
     except asyncio.CancelledError:
         job.add_done_callback(cleanup)
         raise
-
-
-def release_memory() -> None:
-    """Give the heap freed by a grammar build back to the system (glibc only; else no-op)."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.malloc_trim(0)
-    except (OSError, AttributeError):
-        return
