@@ -101,8 +101,16 @@ async def run_turn(
     declared = request.headers.get("content-length")
     if declared is not None and declared.strip().isdigit() and int(declared) > limit:
         raise UploadBody(kind, fmt).too_large()  # refused unread
+    # A declared length is a file sent whole: recognised at its end.  A live recording is
+    # sent with chunked transfer encoding, and recognised while it arrives.
     voiced = await streamed_voice_turn(
-        runner, request.stream(), kind, fmt, member=member, device_id=device_id
+        runner,
+        request.stream(),
+        kind,
+        fmt,
+        member=member,
+        device_id=device_id,
+        whole=declared is not None,
     )
     return voiced.to_dict()
 
@@ -110,7 +118,8 @@ async def run_turn(
 _WAV_DESCRIPTION = (
     f"A voice turn: {ACCEPTED}, at most {MAX_WAV_BYTES} bytes; the speaker is the `member` "
     "query parameter.  A file whose header declares 16 kHz mono 16-bit PCM is recognised "
-    "while the body arrives (send it with chunked transfer encoding as it is recorded); "
+    "while the body arrives (send it with chunked transfer encoding as it is recorded; a "
+    "body that declares its Content-Length is a file, recognised whole at its end); "
     "any other is converted and recognised whole at its end."
 )
 _L16_DESCRIPTION = (
@@ -120,7 +129,8 @@ _L16_DESCRIPTION = (
     "1), e.g. `audio/L16; rate=16000; channels=1`.  At most "
     f"{MAX_DURATION_S:g} s.  16 kHz mono is recognised while the body arrives: stream it "
     "with chunked transfer encoding as the microphone records (e.g. 100 ms chunks), and "
-    "when the last chunk is in, only the end of the decoding is left; other rates and "
+    "when the last chunk is in, only the end of the decoding is left (a body with a "
+    "declared Content-Length is recognised whole at its end); other rates and "
     f"stereo are converted and recognised whole at the end.  An upload that pauses for "
     f"{STALL_S:g} s gives the recogniser back and is recognised whole at its end.  The "
     "speaker is the `member` query parameter."

@@ -8,6 +8,11 @@ the end of the decoding and the confidence are left.  The turn is then stored by
 is not 16 kHz mono 16-bit (or is broken), are collected and decoded whole at the end, exactly
 as before (:meth:`~confide.assistant.Assistant.ask_audio`).
 
+Only a body sent with chunked transfer encoding (no ``Content-Length``) is decoded live: a
+declared length means a file, read and recognised whole as before (opening a live decoding
+for a body that is complete before the decoder is ready, then giving it back, was seen to
+leave the next whole decoding with an empty transcript now and then).
+
 The decoder is asked for as soon as the format is known, while the body keeps being read;
 it is given back whatever happens: at the end, on any error (bad audio, too long, a busy
 recogniser), when the client goes away, when the client stops sending for :data:`STALL_S`
@@ -232,13 +237,18 @@ async def streamed_voice_turn(
     *,
     member: str | None,
     device_id: str | None,
+    whole: bool = False,
 ) -> TurnOutcome:
     """Read an audio body from ``chunks`` and run its voice turn (see the module doc).
+
+    ``whole``: the client sent a file (it declared its length), so nothing is decoded live:
+    the body is read and recognised whole, as a file always was.
 
     Raises :class:`~confide.voice.VoiceError` for bad audio, :class:`HubError` for a body
     past the cap or a client that went away (``client_disconnected``).
     """
-    upload = LiveUpload(runner, UploadBody(kind, fmt), live=await _known(runner, member))
+    live = not whole and await _known(runner, member)
+    upload = LiveUpload(runner, UploadBody(kind, fmt), live=live)
     try:
         await upload.add(b"")
         try:
