@@ -13,6 +13,7 @@ import httpx
 import uvicorn
 
 from confide import runtime
+from confide.assistant import Assistant
 from confide.hub import create_app
 from confide.vault import Vault
 
@@ -26,10 +27,15 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def serving(
-    vault: Vault, household_id: str, token: str, timeout: float = 5.0
+    vault: Vault,
+    household_id: str,
+    token: str,
+    timeout: float = 5.0,
+    assistant: Assistant | None = None,
 ) -> Iterator[httpx.Client]:
-    """A client of the API served in a thread (no timer ticker), with ``token`` as bearer."""
-    app = create_app(vault, household_id, tick_seconds=None)
+    """A client of the API served in a thread (no timer ticker), with ``token`` as bearer;
+    ``assistant`` (default: a new one) runs the turns."""
+    app = create_app(vault, household_id, assistant, tick_seconds=None)
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning")
     )

@@ -12,21 +12,18 @@ from __future__ import annotations
 
 import socket
 import struct
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import httpx
 import pytest
-import uvicorn
 
 pytest.importorskip("pocketsphinx")
 
-from apiserver import free_port
+from apiserver import serving
 from confide import runtime
 from confide.assistant import Assistant
-from confide.hub import create_app
 from confide.hub.audio_upload import BAD_AUDIO_PARAMETERS, PcmFormat, UploadBody, l16_format
 from confide.hub.voice_stream import STALL_S
 from confide.vault import Vault, lineage
@@ -115,20 +112,10 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     # cepstral mean left by the utterances before it (the intent and slots are still checked).
     speech = PocketsphinxRecognizer(min_confidence=0.5)
     assistant = Assistant(vault, household.id, speech=speech)
-    app = create_app(vault, household.id, assistant, tick_seconds=None)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "API server did not start"
-        time.sleep(0.02)
-    headers = {"Authorization": f"Bearer {token}"}
     try:
-        with httpx.Client(
-            base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=60
-        ) as client:
+        with serving(vault, household.id, token, timeout=60, assistant=assistant) as client:
+            port = client.base_url.port
+            assert port is not None
             made = Api(client, vault, household.id, speech, port, token)
             made.spoken = {t: synthesise(t, folder, wpm=WPM) for t in (TIME, REMOVE, LIST)}
             warm = client.post(
@@ -137,8 +124,6 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
             assert warm.status_code == 201, warm.text
             yield made
     finally:
-        server.should_exit = True
-        thread.join(10)
         vault.close()
 
 
