@@ -8,6 +8,7 @@ import sys
 import zipfile
 from array import array
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -157,3 +158,23 @@ def test_missing_tools_are_named(
         voice_statistics(recordings[:1], cache)
     assert caught.value.code == ADAPTATION_UNAVAILABLE
     assert "sphinxtrain" in str(caught.value)
+
+
+@needs_speech
+@needs_tools
+def test_recordings_reach_the_tools_only_in_memory(
+    monkeypatch: pytest.MonkeyPatch, cache: Path, recordings: list[Recording]
+) -> None:
+    """The WAV files the tools read are written under /dev/shm (never to a disk) if it exists."""
+    parents: list[str | None] = []
+    real = adapt.tempfile.TemporaryDirectory
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        parents.append(kwargs.get("dir"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(adapt.tempfile, "TemporaryDirectory", spy)
+    voice_statistics(recordings[:2], cache)
+    assert parents == [adapt.private_parent()]
+    if Path("/dev/shm").is_dir():
+        assert parents == ["/dev/shm"]

@@ -16,6 +16,10 @@ their voices, the way CMU Sphinx's own adaptation recipe does it, with its own t
    for ``pocketsphinx.Decoder(hmm=...)``.  It is derived again from the statistics whenever
    they change, so forgetting one member's enrollment removes their share of the model.
 
+The recordings (and the features computed from them) must reach the tools as files: they are
+written to a private temporary directory (mode 0700) in ``/dev/shm`` where there is one, so
+they stay in memory and never reach a disk, and it is removed before returning.
+
 The tools come from Debian (``sphinxbase-utils``, ``sphinxtrain``); without them adaptation
 raises ``adaptation_unavailable`` and recognition goes on with the unadapted model.  The
 bundled model carries its mixture weights quantised (``sendump``); ``bw`` needs them as floats,
@@ -50,6 +54,7 @@ __all__ = [
     "Recording",
     "base_model",
     "build_model",
+    "private_parent",
     "sum_statistics",
     "tools_missing",
     "voice_statistics",
@@ -61,6 +66,7 @@ ADAPTATION_FAILED = "adaptation_failed"
 SPHINXTRAIN_DIRS = ("/usr/lib/sphinxtrain", "/usr/libexec/sphinxtrain")
 #: The count files ``bw`` writes and ``map_adapt`` reads.
 COUNT_FILES = ("gauden_counts", "mixw_counts", "tmat_counts")
+_SHM = Path("/dev/shm")  # noqa: S108 - only a parent for mkdtemp (unique, mode 0700)
 _MODEL_FILES = ("mdef", "feat.params", "noisedict", "means", "variances", "transition_matrices")
 _TIMEOUT_S = 600
 
@@ -78,6 +84,18 @@ class Recording:
 
     samples: bytes
     text: str
+
+
+def private_parent() -> str | None:
+    """Where voice-derived work files go: ``/dev/shm`` (memory) if usable, else the default
+    temporary directory (None)."""
+    if not _SHM.is_dir():
+        return None
+    try:
+        with tempfile.TemporaryFile(dir=_SHM):
+            return str(_SHM)
+    except OSError:
+        return None
 
 
 def _tool(name: str) -> str | None:
@@ -255,7 +273,7 @@ def voice_statistics(recordings: Sequence[Recording], cache_dir: Path) -> bytes:
     if not recordings:
         raise AdaptationError("no recordings to adapt to", code=ADAPTATION_FAILED)
     base = base_model(cache_dir)
-    with tempfile.TemporaryDirectory(prefix="confide-adapt-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="confide-adapt-", dir=private_parent()) as tmp:
         work = Path(tmp)
         (work / "wav").mkdir()
         (work / "mfc").mkdir()
@@ -404,7 +422,7 @@ def build_model(statistics: Sequence[bytes], dest: Path, cache_dir: Path) -> Pat
         raise AdaptationError("no voice statistics to build a model from")
     base = base_model(cache_dir)
     dest.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with tempfile.TemporaryDirectory(prefix="confide-map-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="confide-map-", dir=private_parent()) as tmp:
         work = Path(tmp)
         (work / "accum").mkdir()
         sum_statistics(statistics, work / "accum")

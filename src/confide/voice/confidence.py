@@ -31,7 +31,7 @@ WordSegment = tuple[str, int, int, float]
 PhoneSegment = tuple[int, int, float]
 
 
-def _is_word(word: str) -> bool:
+def is_word(word: str) -> bool:
     return not (word.startswith(("<", "[")) or word == "</s>")
 
 
@@ -50,7 +50,7 @@ def features(
 ) -> tuple[float, ...]:
     """The :data:`FEATURES` of one decoded utterance (natural-log ratios per frame)."""
     ratio = (sum(w[3] for w in words) - sum(p[2] for p in phones)) / max(frames, 1)
-    spoken = [w for w in words if _is_word(w[0])]
+    spoken = [w for w in words if is_word(w[0])]
     per_word = []
     speech_frames = 0
     speech_diff = 0.0

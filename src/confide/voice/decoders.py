@@ -37,6 +37,7 @@ __all__ = [
     "DecoderPool",
     "RecognizerBusyError",
     "build_decoders",
+    "log_score",
     "release_memory",
 ]
 
@@ -97,7 +98,7 @@ class DecoderPair:
         if self.phones is not None:
             self.phones.end_utt()
             self.phone_segments = [
-                (s.start_frame, s.end_frame, _log(s.ascore)) for s in self.phones.seg()
+                (s.start_frame, s.end_frame, log_score(s.ascore)) for s in self.phones.seg()
             ]
         if hyp is None:
             return "", None
@@ -105,7 +106,8 @@ class DecoderPair:
         if self.phones is None:
             return text, None
         words = [
-            (str(s.word), s.start_frame, s.end_frame, _log(s.ascore)) for s in self.grammar.seg()
+            (str(s.word), s.start_frame, s.end_frame, log_score(s.ascore))
+            for s in self.grammar.seg()
         ]
         return text, features(words, self.phone_segments, int(self.grammar.n_frames()))
 
@@ -163,7 +165,7 @@ def build_decoders(
     return DecoderPair(decoder, loop, digest or grammar.digest, grammar)
 
 
-def _log(probability: object) -> float:
+def log_score(probability: object) -> float:
     """The Python API gives a segment's acoustic score as a probability (exp of the log)."""
     return math.log(max(float(probability), 1e-300))  # type: ignore[arg-type]
 

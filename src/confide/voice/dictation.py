@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from confide.language.models import HouseholdLists
-from confide.voice.confidence import FEATURES, LogisticModel, PhoneSegment, features
-from confide.voice.decoders import release_memory
+from confide.voice.confidence import FEATURES, LogisticModel, PhoneSegment, features, is_word
+from confide.voice.decoders import log_score, release_memory
 from confide.voice.grammar import Grammar, frequent_words, write_dictionary
 from confide.voice.transcript import Transcript
 
@@ -46,6 +46,7 @@ __all__ = [
     "Dictation",
     "DictationConfidence",
     "DictationPass",
+    "passes_agree",
 ]
 
 #: How many of the general model's most probable words the dictation pass can hear.
@@ -82,14 +83,17 @@ DEFAULT_DICTATION = DictationConfidence(
 )  # fmt: skip
 
 
-def _is_word(word: str) -> bool:
-    return not (word.startswith(("<", "[")) or word == "</s>")
-
-
-def _log(probability: object) -> float:
-    import math
-
-    return math.log(max(float(probability), 1e-300))  # type: ignore[arg-type]
+def passes_agree(text: Any, first: str, second: str, lists: HouseholdLists) -> bool:
+    """Whether two passes' texts mean the same intent and slots to the text recogniser
+    ``text`` (neither meaning nothing)."""
+    if not first.strip() or not second.strip():
+        return False
+    now = datetime.now()  # both read at the same moment: only their sameness matters
+    one = text.recognize(first, lists, now)
+    if one.intent is None:
+        return False
+    other = text.recognize(second, lists, now)
+    return bool(one.intent == other.intent and dict(one.slots) == dict(other.slots))
 
 
 class DictationPass:
@@ -100,12 +104,31 @@ class DictationPass:
     def __init__(self, words: int = DICTATION_WORDS) -> None:
         self.words = words
         self._vocabulary: frozenset[str] | None = None
+        # The dictionary of the last grammar (its file text and the household's entries):
+        # reading the 134,000-word source dictionary again for every utterance costs ~0.1 s.
+        self._dictionary: tuple[str, str, list[tuple[str, str]]] | None = None
         self._lock = threading.Lock()  # one dictation decoder at a time (memory)
 
     def _common_words(self) -> frozenset[str]:
         if self._vocabulary is None:
             self._vocabulary = frozenset(frequent_words(self.words))
         return self._vocabulary
+
+    def _dictionary_for(self, grammar: Grammar, folder: Path) -> list[tuple[str, str]]:
+        """Write the dictionary of ``grammar`` to ``folder``; the household's entries."""
+        path = folder / "dictation.dict"
+        cached = self._dictionary
+        if cached is not None and cached[0] == grammar.digest:
+            path.write_text(cached[1], encoding="utf-8")
+            return cached[2]
+        _, private = write_dictionary(
+            self._common_words() | set(grammar.words),
+            path,
+            extra=grammar.pronunciations,
+            private=grammar.household_words,
+        )
+        self._dictionary = (grammar.digest, path.read_text(encoding="utf-8"), private)
+        return private
 
     def decode(
         self,
@@ -125,17 +148,11 @@ class DictationPass:
         model_dir = Path(pocketsphinx.get_model_path()) / "en-us"
         with self._lock:
             with tempfile.TemporaryDirectory(prefix="confide-dictation-") as tmp:
-                dictionary = Path(tmp) / "dictation.dict"
-                _, private = write_dictionary(
-                    self._common_words() | set(grammar.words),
-                    dictionary,
-                    extra=grammar.pronunciations,
-                    private=grammar.household_words,
-                )
+                private = self._dictionary_for(grammar, Path(tmp))
                 decoder: Any = pocketsphinx.Decoder(
                     hmm=str(acoustic_model),
                     lm=str(model_dir / "en-us.lm.bin"),
-                    dict=str(dictionary),
+                    dict=str(Path(tmp) / "dictation.dict"),
                     loglevel="FATAL",
                 )
             for index, (word, pronunciation) in enumerate(private):
@@ -148,7 +165,7 @@ class DictationPass:
             hyp = decoder.hyp()
             text = "" if hyp is None else str(hyp.hypstr)
             segments = [
-                (str(s.word), s.start_frame, s.end_frame, _log(s.ascore), _log(s.lscore))
+                (str(s.word), s.start_frame, s.end_frame, log_score(s.ascore), log_score(s.lscore))
                 for s in decoder.seg()
             ]
             frames = int(decoder.n_frames())
@@ -165,7 +182,7 @@ def evidence(
     """The grammar's seven features for these word segments against ``phones``, and the
     language score per word (the first eight :data:`DICTATION_FEATURES`)."""
     words = [(word, first, last, acoustic) for word, first, last, acoustic, _ in segments]
-    spoken = [s for s in segments if _is_word(s[0])]
+    spoken = [s for s in segments if is_word(s[0])]
     language = sum(s[4] for s in spoken)
     return (*features(words, phones, frames), language / max(len(spoken), 1))
 
@@ -185,18 +202,11 @@ class Dictation:
 
         Read with the shipped templates, as the assistant reads what was heard.
         """
-        if not first.strip() or not second.strip():
-            return False
         if self._text is None:
             from confide.language import Recognizer
 
             self._text = Recognizer()
-        now = datetime.now()  # both read at the same moment: only their sameness matters
-        one = self._text.recognize(first, lists, now)
-        if one.intent is None:
-            return False
-        other = self._text.recognize(second, lists, now)
-        return bool(one.intent == other.intent and dict(one.slots) == dict(other.slots))
+        return passes_agree(self._text, first, second, lists)
 
     def second_pass(
         self,

@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import os
 import threading
-from datetime import datetime
 
 from confide.language import Recognizer
 from confide.language.models import HouseholdLists
 from confide.voice.audio import MAX_DURATION_S
+from confide.voice.dictation import passes_agree
 from confide.voice.errors import VoiceError
 from confide.voice.recognizers import (
     PocketsphinxRecognizer,
@@ -123,15 +123,7 @@ class HybridRecognizer:
 
     def agree(self, first: str, second: str, lists: HouseholdLists | None) -> bool:
         """Whether both texts mean the same intent and slots (neither meaning nothing)."""
-        if not first.strip() or not second.strip():
-            return False
-        lists = lists or self.first.lists
-        now = datetime.now()  # both read at the same moment: only their sameness matters
-        one = self.text.recognize(first, lists, now)
-        if one.intent is None:
-            return False
-        other = self.text.recognize(second, lists, now)
-        return one.intent == other.intent and dict(one.slots) == dict(other.slots)
+        return passes_agree(self.text, first, second, lists or self.first.lists)
 
     def stream(self, lists: HouseholdLists | None = None) -> HybridStream:
         """Decode an utterance with the grammar as it arrives (waits for the decoders)."""

@@ -24,7 +24,7 @@ import weakref
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from confide.voice.adapt import build_model
+from confide.voice.adapt import build_model, private_parent
 from confide.voice.decoders import release_memory
 
 __all__ = ["ENROLLMENT_SOURCE", "VOICE_STATISTICS", "HouseholdVoiceModel"]
@@ -34,19 +34,6 @@ log = logging.getLogger(__name__)
 #: The ``source`` of an enrollment turn and the kind of the artifact it keeps.
 ENROLLMENT_SOURCE = "enrollment"
 VOICE_STATISTICS = "voice_statistics"
-_SHM = Path("/dev/shm")  # noqa: S108 - only a parent for mkdtemp (unique, mode 0700)
-
-
-def _private_parent() -> str | None:
-    return str(_SHM) if _SHM.is_dir() and _writable(_SHM) else None
-
-
-def _writable(folder: Path) -> bool:
-    try:
-        with tempfile.TemporaryFile(dir=folder):
-            return True
-    except OSError:
-        return False
 
 
 def _remove(folder: Path | None) -> None:
@@ -88,7 +75,7 @@ class HouseholdVoiceModel:
             else:
                 statistics = [load(artifact_id) for artifact_id in key]
                 digest = hashlib.sha256("|".join(key).encode()).hexdigest()[:12]
-                parent = tempfile.mkdtemp(prefix=f"confide-voice-{digest}-", dir=_private_parent())
+                parent = tempfile.mkdtemp(prefix=f"confide-voice-{digest}-", dir=private_parent())
                 try:
                     folder = build_model(statistics, Path(parent) / "model", self.cache_dir)
                 except BaseException:
