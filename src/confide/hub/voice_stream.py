@@ -41,6 +41,7 @@ from confide.assistant import Assistant, AssistantError, Stage, TurnOutcome
 from confide.hub.audio_upload import PcmFormat, UploadBody
 from confide.hub.errors import HubError
 from confide.voice import MAX_DURATION_S
+from confide.voice.live import StallTimer
 from confide.voice.recognizers import (
     LiveRecognition,
     PocketsphinxRecognizer,
@@ -89,8 +90,7 @@ class LiveUpload:
         self._opening: asyncio.Task[LiveRecognition | None] | None = None
         self._live: LiveRecognition | None = None
         self._fed = 0  # sample bytes given to the live decoding
-        self._until = 0.0  # (loop time) when the live decoding gives its decoder back
-        self._stall: asyncio.TimerHandle | None = None
+        self._stall = StallTimer(self._stalled, STALL_S, LIVE_MAX_S)
         self._last_at: float | None = None  # (perf_counter) when the last bytes came
 
     async def add(self, chunk: bytes) -> None:
@@ -99,7 +99,7 @@ class LiveUpload:
             self._last_at = time.perf_counter()
             self.body.add(chunk)
             if self._live is not None:
-                self._watch()
+                self._stall.touch()
         if self._allowed and self._opening is None and self._live is None and self.body.live:
             self._opening = asyncio.create_task(self._open())
         await self._feed()
@@ -122,8 +122,7 @@ class LiveUpload:
             self._allowed = False
             return
         self._live = live
-        self._until = asyncio.get_running_loop().time() + LIVE_MAX_S
-        self._watch()
+        self._stall.start()
 
     async def _feed(self) -> None:
         self._claim()
@@ -141,25 +140,14 @@ class LiveUpload:
                 raise
             # it stalled meanwhile and gave its decoder back: decoded whole at the end
 
-    def _watch(self) -> None:
-        """(Re)start the stall timer of the live decoding."""
-        if self._stall is not None:
-            self._stall.cancel()
-        loop = asyncio.get_running_loop()
-        delay = max(0.0, min(STALL_S, self._until - loop.time()))
-        self._stall = loop.call_later(delay, self._stalled)
-
     def _stalled(self) -> None:
-        self._stall = None
         if self._live is not None:
             log.info("api: an audio upload stalled; it will be decoded whole at its end")
             self._release()
 
     def _stop(self) -> None:
         """Give the decoder back (the live decoding is cancelled), if one is held."""
-        if self._stall is not None:
-            self._stall.cancel()
-            self._stall = None
+        self._stall.stop()
         live, self._live = self._live, None
         if live is not None:
             live.cancel()  # (waits for a chunk being fed in a worker thread, if one is)
@@ -190,9 +178,7 @@ class LiveUpload:
             # The whole body came before the decoder could take any of it (a file sent at
             # once): it is decoded whole, as a file always was.
             self._release()
-        if self._stall is not None:
-            self._stall.cancel()
-            self._stall = None
+        self._stall.stop()
         live, self._live = self._live, None
         try:
             mark = time.perf_counter()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from confide.language.models import HouseholdLists
@@ -14,7 +16,7 @@ from confide.voice.transcript import Transcript
 if TYPE_CHECKING:
     from confide.voice.recognizers import PocketsphinxRecognizer
 
-__all__ = ["RecognitionStream"]
+__all__ = ["RecognitionStream", "StallTimer"]
 
 #: What a stream keeps for the dictation pass: at most 30 s of 16 kHz mono s16le.
 _MAX_AUDIO_BYTES = 30 * 16000 * 2
@@ -130,3 +132,40 @@ class RecognitionStream:
 
     def __exit__(self, *_exc: object) -> None:
         self.cancel()
+
+
+class StallTimer:
+    """Gives a live decoding up when its stream stalls (Wyoming streams, HTTP uploads).
+
+    ``on_stall`` runs in the event loop when no chunk came for ``stall_s`` seconds
+    (:meth:`touch` at every chunk) or when the stream has lasted ``max_s`` since
+    :meth:`start`: the decoder then goes back and the audio is decoded whole at its end.
+    """
+
+    def __init__(self, on_stall: Callable[[], None], stall_s: float, max_s: float) -> None:
+        self._on_stall = on_stall
+        self.stall_s, self.max_s = stall_s, max_s
+        self._until = 0.0  # (loop time) when the stream has lasted too long
+        self._handle: asyncio.TimerHandle | None = None
+
+    def start(self) -> None:
+        """A live decoding begins now."""
+        self._until = asyncio.get_running_loop().time() + self.max_s
+        self.touch()
+
+    def touch(self) -> None:
+        """A chunk came: wait ``stall_s`` again (never past the end of ``max_s``)."""
+        self.stop()
+        loop = asyncio.get_running_loop()
+        delay = max(0.0, min(self.stall_s, self._until - loop.time()))
+        self._handle = loop.call_later(delay, self._fire)
+
+    def stop(self) -> None:
+        """No more watching (the live decoding ended or was given up)."""
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+
+    def _fire(self) -> None:
+        self._handle = None
+        self._on_stall()

@@ -58,6 +58,7 @@ from wyoming.tts import Synthesize, SynthesizeTextFormat
 from confide.assistant import NOT_UNDERSTOOD, Assistant, AssistantError
 from confide.errors import ConfideError
 from confide.voice import MAX_DURATION_S, VoiceError
+from confide.voice.live import StallTimer
 from confide.voice.recognizers import (
     LiveRecognition,
     PocketsphinxRecognizer,
@@ -124,8 +125,7 @@ class ConfideEventHandler(AsyncEventHandler):
         self._speaker = speaker
         self._stream: AudioStream | None = None
         self._live: LiveRecognition | None = None  # decoding as the audio arrives
-        self._live_until = 0.0  # (loop time) when the live decoding gives its decoder back
-        self._stall: asyncio.TimerHandle | None = None
+        self._stall = StallTimer(self._stalled, STALL_S, LIVE_MAX_S)
         self._discarding = False  # the rest of a failed stream is ignored up to audio-stop
         self._routes: dict[str, Callable[[Event], Awaitable[None]]] = {
             "describe": self._describe,
@@ -212,26 +212,15 @@ class ConfideEventHandler(AsyncEventHandler):
 
     def _stop_live(self) -> None:
         """Cancel the live decoding, if any: its decoder goes back to the recogniser."""
-        if self._stall is not None:
-            self._stall.cancel()
-            self._stall = None
+        self._stall.stop()
         live, self._live = self._live, None
         if live is not None:
             live.cancel()  # (waits for a chunk being fed in a worker thread, if one is)
 
     def _stalled(self) -> None:
-        self._stall = None
         if self._live is not None:
             log.info("wyoming: an audio stream stalled; it will be decoded whole at its end")
             self._stop_live()
-
-    def _watch(self) -> None:
-        """(Re)start the stall timer of the live decoding."""
-        if self._stall is not None:
-            self._stall.cancel()
-        loop = asyncio.get_running_loop()
-        delay = max(0.0, min(STALL_S, self._live_until - loop.time()))
-        self._stall = loop.call_later(delay, self._stalled)
 
     async def _open_live(self) -> LiveRecognition | None:
         """A live decoding for the stream that starts (waits while the decoders are busy)."""
@@ -270,8 +259,7 @@ class ConfideEventHandler(AsyncEventHandler):
                 self._reset(discarding=True)
                 raise
             if self._live is not None:
-                self._live_until = asyncio.get_running_loop().time() + LIVE_MAX_S
-                self._watch()
+                self._stall.start()
 
     async def _audio_chunk(self, event: Event) -> None:
         if self._discarding:
@@ -291,7 +279,7 @@ class ConfideEventHandler(AsyncEventHandler):
             raise
         live = self._live
         if live is not None:
-            self._watch()
+            self._stall.touch()
             try:
                 await asyncio.to_thread(live.feed, chunk.audio)
             except RecognitionError:
@@ -301,9 +289,7 @@ class ConfideEventHandler(AsyncEventHandler):
 
     async def _audio_stop(self, event: Event) -> None:
         self._parse(AudioStop, event)
-        if self._stall is not None:
-            self._stall.cancel()
-            self._stall = None
+        self._stall.stop()
         stream, live = self._stream, self._live
         self._stream = None
         if self._discarding:
