@@ -401,6 +401,27 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _dump(path: Path, engine: str, results: Sequence[Result]) -> None:
+    """Append one JSON line per result (the synthetic corpus's text, never a person's)."""
+    with path.open("a", encoding="utf-8") as out:
+        for r in results:
+            row = {
+                "engine": engine,
+                "voice": r.voice,
+                "said": r.sentence.text,
+                "intent": r.sentence.intent,
+                "slots": dict(r.sentence.slots),
+                "heard": r.transcript.text,
+                "by": r.transcript.engine,
+                "confidence": r.transcript.confidence,
+                "rejected": r.transcript.rejected,
+                "heard_intent": r.heard_text.intent,
+                "heard_slots": dict(r.heard_text.slots),
+                "outcome": r.outcome,
+            }
+            out.write(json.dumps(_jsonable(row), default=str) + "\n")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -415,6 +436,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--by-intent", action="store_true", help="also a table per intent")
     parser.add_argument(
         "--sweep", action="store_true", help="also outcomes at other rejection thresholds"
+    )
+    parser.add_argument(
+        "--dump", type=Path, default=None, help="write every utterance's result as JSON lines"
     )
     args = parser.parse_args(argv)
     engines = [name.strip() for name in args.engine.split(",") if name.strip()]
@@ -480,6 +504,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         rows.append((name, "all", overall))
         intent_rows.extend((name, intent, summary) for intent, summary in by_intent.items())
         errors[name] = [r for r in results if r.outcome != "understood"]
+        if args.dump is not None:
+            _dump(args.dump, name, results)
 
     workspace.cleanup()
     if args.json:

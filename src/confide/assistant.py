@@ -22,8 +22,20 @@ from typing import Any, Literal, cast
 
 from confide import lifecycle
 from confide.clock import local_naive
+from confide.confirmation import (
+    READ_BACK,
+    READ_BACK_SECONDS,
+    Answer,
+    TentativeTexts,
+    answer,
+    question,
+    read_back_of,
+    sealed_read_back,
+)
 from confide.errors import ConfideError
 from confide.language import HouseholdLists, Interpretation, Recognizer
+from confide.language.models import ANSWER_INTENTS
+from confide.language.models import NOT_UNDERSTOOD as NOTHING
 from confide.skills import (
     Action,
     Forgetter,
@@ -95,6 +107,10 @@ class TurnOutcome:
     stored: tuple[StoredItem, ...]
     timings_ms: Mapping[str, float] = field(default_factory=dict)
     speech: Transcript | None = None  # what the speech engine heard (voice turns)
+    #: What the turn asks the speaker to confirm instead of acting (a tentative transcript).
+    read_back: Interpretation | None = None
+    #: The turn whose read-back this turn answered ("yes": its intent is acted on here).
+    confirms: str | None = None
 
     def with_timing(self, stage: str, ms: float) -> TurnOutcome:
         """A copy with ``stage`` timed first: a stage run before the turn (e.g. decode)."""
@@ -112,6 +128,10 @@ class TurnOutcome:
             "stored": [s.to_dict() for s in self.stored],
             "timings_ms": dict(self.timings_ms),
         }
+        if self.read_back is not None:
+            out["awaiting_confirmation"] = self.read_back.to_dict()
+        if self.confirms is not None:
+            out["confirms"] = self.confirms
         if self.speech is not None:
             confidence = self.speech.confidence
             out["speech"] = {
@@ -219,6 +239,9 @@ class Assistant:
         # Held while the voice model is checked or built: a recognition that starts meanwhile
         # waits for the model instead of building decoders of the model being replaced.
         self._voice_lock = threading.Lock()
+        #: Texts a speech-to-text request heard tentatively (Wyoming sends them back to be
+        #: handled as text): read back, not acted on, when they come.
+        self.tentative_texts = TentativeTexts()
         self.refresh_household()
 
     def refresh_household(self) -> None:
@@ -367,7 +390,9 @@ class Assistant:
         """Run one text turn as ``member`` (default: the owner) and store it."""
         transcript = clean_text(text)
         self._refresh_if_stale()
-        return self._run(transcript, self.member(member), device_id, {})
+        speaker = self.member(member)
+        tentative = self.tentative_texts.take(speaker.id, transcript)
+        return self._run(transcript, speaker, device_id, {}, tentative=tentative)
 
     def ask_audio(
         self, audio: Audio, *, member: str | None = None, device_id: str | None = None
@@ -413,26 +438,52 @@ class Assistant:
         device_id: str | None,
         timings: dict[str, float],
         voice: _Voice | None = None,
+        *,
+        tentative: bool = False,
     ) -> TurnOutcome:
+        """``tentative``: a text heard tentatively by a separate speech-to-text request."""
         started = time.perf_counter()
         # Understand before taking the write lock: nothing is stored yet.
         now = local_naive(self.vault.clock.now())
         if voice is not None and voice.heard.rejected:
-            interpretation = Interpretation(None)
-        else:
+            tentative = voice.heard.tentative
+        interpretation, read_back = NOTHING, None
+        if tentative or voice is None or not voice.heard.rejected:
             interpretation = self.recognizer.recognize(transcript, self.household_lists(), now)
+        if tentative:  # not sure enough to act on: ask instead, if it means a command
+            read_back, interpretation = read_back_of(interpretation), NOTHING
         mark = time.perf_counter()
         timings[Stage.UNDERSTAND] = (mark - started) * 1000
         source = "text" if voice is None else "voice"
         deletions: list[str] = []
         with self.vault.session(self.household_id) as session:
+            answered: Answer | None = None
+            if interpretation.intent in ANSWER_INTENTS:  # before this turn becomes the latest
+                answered = answer(session, speaker.id, interpretation)
+                interpretation = answered.act or NOTHING
             turn = session.start_turn(speaker.id, source, device_id)
             records = session.records(turn)
             forgetter = _VoiceForgetter(self.vault, session, turn, deletions)
-            result = self._act(interpretation, speaker, now, records, forgetter)
+            if read_back is not None:
+                result = SkillResult(question(transcript))
+            elif answered is not None and answered.act is None:
+                result = SkillResult(answered.reply)
+            else:
+                result = self._act(interpretation, speaker, now, records, forgetter)
             timings[Stage.ACT] = (time.perf_counter() - mark) * 1000
             mark = time.perf_counter()
-            stored = self._store(session, turn, transcript, interpretation, result)
+            confirms = None if answered is None else answered.confirms
+            stored = self._store(session, turn, transcript, interpretation, result, confirms)
+            if read_back is not None:
+                stored += (
+                    session.put_artifact(
+                        turn,
+                        READ_BACK,
+                        sealed_read_back(read_back),
+                        expires_at=session.now() + READ_BACK_SECONDS,
+                        own_key=True,  # shredded when it expires, before the turn
+                    ),
+                )
             if voice is not None:
                 stored = self._store_audio(session, turn, speaker, voice.audio) + stored
             stored += tuple(records.touched)
@@ -455,6 +506,8 @@ class Assistant:
             stored=(*stored,),
             timings_ms={str(k): round(v, 3) for k, v in timings.items()},
             speech=None if voice is None else voice.heard,
+            read_back=read_back,
+            confirms=confirms,
         )
 
     @staticmethod
@@ -505,10 +558,14 @@ class Assistant:
         transcript: str,
         interpretation: Interpretation,
         result: SkillResult,
+        confirms: str | None = None,
     ) -> tuple[StoredItem, ...]:
+        meaning = interpretation.to_dict()
+        if confirms is not None:
+            meaning["confirms"] = confirms
         items = [
             session.put_artifact(turn, "transcript", transcript.encode()),
-            session.put_json(turn, "interpretation", interpretation.to_dict()),
+            session.put_json(turn, "interpretation", meaning),
         ]
         if result.actions:
             actions = [a.to_dict() for a in result.actions]

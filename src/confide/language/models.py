@@ -54,5 +54,11 @@ class Interpretation:
         return {"intent": self.intent, "slots": dict(self.slots)}
 
 
+#: Answers to a read-back (templates/confirm.yaml): never acted on by a skill, only by the
+#: assistant, on what it read back just before.
+CONFIRM_YES = "confirm.yes"
+CONFIRM_NO = "confirm.no"
+ANSWER_INTENTS: frozenset[str] = frozenset({CONFIRM_YES, CONFIRM_NO})
+
 #: The answer for anything not understood.
 NOT_UNDERSTOOD = Interpretation(None, {})

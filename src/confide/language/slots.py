@@ -253,5 +253,7 @@ NO_SLOTS: frozenset[str] = frozenset(
         "privacy.forget_last",
         "privacy.forget_today",
         "privacy.explain",
+        "confirm.yes",
+        "confirm.no",
     }
 )

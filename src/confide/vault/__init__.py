@@ -13,6 +13,7 @@ from confide.vault.errors import (
     StorageError,
     VaultError,
 )
+from confide.vault.follow_up import PreviousArtifact, previous_artifact
 from confide.vault.lineage import Orphan, find_orphans, history, lineage, read_artifact
 from confide.vault.models import (
     ROLES,
@@ -43,6 +44,7 @@ __all__ = [
     "MemberInfo",
     "NotFoundError",
     "Orphan",
+    "PreviousArtifact",
     "SettingError",
     "StorageError",
     "StoredItem",
@@ -57,5 +59,6 @@ __all__ = [
     "find_orphans",
     "history",
     "lineage",
+    "previous_artifact",
     "read_artifact",
 ]

@@ -73,17 +73,24 @@ def features(
 
 @dataclass(frozen=True)
 class LogisticModel:
-    """Logistic regression over standardised features; ``cut`` is the acceptance threshold."""
+    """Logistic regression over standardised features; ``cut`` is the acceptance threshold.
+
+    ``read_back`` (below ``cut``, or None) is where a rejected transcript is still worth
+    reading back to the speaker for a yes or no (:attr:`Transcript.tentative`).
+    """
 
     means: tuple[float, ...]
     scales: tuple[float, ...]
     weights: tuple[float, ...]
     bias: float
     cut: float
+    read_back: float | None = None
 
     def __post_init__(self) -> None:
         if not len(self.means) == len(self.scales) == len(self.weights) > 0:
             raise ValueError("a confidence model needs as many means, scales and weights")
+        if self.read_back is not None and not 0 <= self.read_back <= self.cut:
+            raise ValueError("a confidence model reads back between 0 and its cut")
 
     def probability(self, values: Sequence[float]) -> float:
         """The probability that the transcript with these feature ``values`` is right."""
@@ -92,6 +99,13 @@ class LogisticModel:
             for w, v, m, s in zip(self.weights, values, self.means, self.scales, strict=True)
         )
         return 1 / (1 + math.exp(-max(-60.0, min(60.0, z))))
+
+    def tentative(self, confidence: float, cut: float | None) -> bool:
+        """Whether a transcript rejected under ``cut`` with ``confidence`` is read back.
+
+        Only under this model's own cut: a caller's other threshold has no read-back band.
+        """
+        return self.read_back is not None and cut == self.cut and confidence >= self.read_back
 
 
 @dataclass(frozen=True)

@@ -222,10 +222,12 @@ class Dictation:
         text, found, seconds = self.decoder.decode(samples, acoustic_model, grammar, cmn, phones)
         values = (*found, heard.confidence, float(self.agree(heard.text, text, lists)))
         confidence = self.model.probability(values) if text else 0.0
+        rejected = not text or confidence < self.model.cut
         return Transcript(
             text=text,
             confidence=confidence,
-            rejected=not text or confidence < self.model.cut,
+            rejected=rejected,
+            tentative=bool(text) and rejected and self.model.tentative(confidence, self.model.cut),
             seconds=heard.seconds + seconds,
             engine=self.decoder.engine_name,
             features=values,

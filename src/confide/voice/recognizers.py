@@ -282,6 +282,9 @@ class PocketsphinxRecognizer:
             seconds=seconds,
             engine="pocketsphinx",
             features=values,
+            tentative=bool(text)
+            and rejected
+            and self.confidence_model.tentative(confidence, threshold),
         )
 
     def transcribe(

@@ -13,6 +13,8 @@ class Transcript:
 
     ``text`` is lower-case words ("" when nothing was recognised).  ``confidence`` is
     engine-specific: higher is surer.  ``rejected`` means "do not act on this".
+    ``tentative`` (only with ``rejected``) means the engine is too unsure to act but sure
+    enough to *read it back* and ask ("I heard: ... Shall I?"): the speaker's "yes" decides.
     """
 
     text: str
@@ -22,3 +24,8 @@ class Transcript:
     engine: str = ""
     #: The evidence ``confidence`` was computed from (:data:`confide.voice.confidence.FEATURES`).
     features: tuple[float, ...] | None = None
+    tentative: bool = False
+
+    def __post_init__(self) -> None:
+        if self.tentative and not self.rejected:
+            raise ValueError("only a rejected transcript can be tentative")

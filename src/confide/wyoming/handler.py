@@ -10,7 +10,8 @@ request                                       answer
 ``describe``                                  ``info``
 ``ping``                                      ``pong``
 [``transcribe``] ``audio-start``,             ``transcript`` (``text`` is ``""`` when the
-``audio-chunk``..., ``audio-stop``            recogniser rejected what it heard)
+``audio-chunk``..., ``audio-stop``            recogniser rejected what it heard; see
+                                              *read-backs* below)
 ``transcript`` (text to act on)               ``handled`` or ``not-handled`` with the reply
 ``synthesize``                                ``audio-start``, ``audio-chunk``...,
                                               ``audio-stop``
@@ -29,6 +30,13 @@ the recogniser allows is answered ``error`` with code ``recognizer_busy`` (try a
 the rest of its stream is ignored.  A client that disconnects mid-stream gives the decoder
 back at once; one that stops sending (no chunk for :data:`STALL_S`, or a stream longer than
 :data:`LIVE_MAX_S`) gives it back too, and its audio is decoded whole at its ``audio-stop``.
+
+Read-backs: a transcript the recogniser rejected but marked *tentative* (sure enough to ask
+about, :mod:`confide.confirmation`) is sent back with its text only to a client that lets
+Confide handle intents — one whose host has sent a ``transcript`` to be handled to this
+server — and is then read back ("I heard: ... Shall I do that?") instead of acted on when it
+comes to be handled; the speaker's next "yes" acts.  Any other client gets ``""`` for it, so
+that no other conversation agent acts on what Confide was not sure of.
 
 Privacy: audio received for speech-to-text is held in memory until it is transcribed and
 never stored — nothing is written when a ``transcript`` is sent back.  A turn is stored (in
@@ -117,10 +125,15 @@ class ConfideEventHandler(AsyncEventHandler):
         info: Info,
         speaker: Speaker,
         member: str | None = None,
+        intent_clients: set[str] | None = None,
     ) -> None:
         super().__init__(reader, writer)
         self.assistant = assistant
         self.member = member
+        # hosts that let Confide handle intents (shared by the server's connections)
+        self._intent_clients = intent_clients if intent_clients is not None else set()
+        peer = writer.get_extra_info("peername")
+        self._peer = str(peer[0]) if isinstance(peer, tuple) and peer else ""
         self._info = info.event()
         self._speaker = speaker
         self._stream: AudioStream | None = None
@@ -315,13 +328,24 @@ class ConfideEventHandler(AsyncEventHandler):
             (time.perf_counter() - started) * 1000,
             "rejected" if heard.rejected else "accepted",
         )
-        await self._send(Transcript(text="" if heard.rejected else heard.text, language="en"))
+        await self._send(Transcript(text=await self._answerable(heard), language="en"))
+
+    async def _answerable(self, heard: Heard) -> str:
+        """The transcript's text for the client: "" when rejected, unless read back later."""
+        if not heard.rejected:
+            return heard.text
+        if not heard.tentative or self._peer not in self._intent_clients:
+            return ""
+        speaker = await asyncio.to_thread(self.assistant.member, self.member)
+        self.assistant.tentative_texts.add(speaker.id, heard.text)
+        return heard.text
 
     # -- intent handling ------------------------------------------------------------------
     async def _handle(self, event: Event) -> None:
         request: Transcript = self._parse(Transcript, event)
         if not isinstance(request.text, str):
             raise ConfideError("the transcript event needs a text", code=BAD_EVENT)
+        self._intent_clients.add(self._peer)
         try:
             outcome = await asyncio.to_thread(self.assistant.ask, request.text, member=self.member)
         except AssistantError as err:
@@ -335,7 +359,8 @@ class ConfideEventHandler(AsyncEventHandler):
             outcome.turn_id,
             "handled" if outcome.intent else "not understood",
         )
-        if outcome.intent is None:
+        dealt_with = outcome.intent or outcome.read_back or outcome.confirms
+        if not dealt_with:  # (a read-back question and an answered "no" are handled)
             await self._send(NotHandled(text=outcome.reply, context=request.context))
         else:
             await self._send(Handled(text=outcome.reply, context=request.context))

@@ -90,6 +90,7 @@ class WyomingServer:
         self._info = info(str(getattr(assistant.speech, "engine_name", "pocketsphinx")))
         self._tcp: AsyncTcpServer | None = None
         self._warming: asyncio.Task[None] | None = None
+        self._intent_clients: set[str] = set()  # hosts that let Confide handle intents
 
     @property
     def uri(self) -> str:
@@ -107,6 +108,7 @@ class WyomingServer:
             info=self._info,
             speaker=self.speaker,
             member=self.member,
+            intent_clients=self._intent_clients,
         )
 
     async def start(self, *, warm_up: bool = True) -> None:
