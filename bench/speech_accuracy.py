@@ -11,6 +11,15 @@ by the text recogniser with the corpus's household lists and fixed ``now``.  An 
   utterance.  A rejected transcript is never an action;
 * **not understood** - a command that was rejected or read as no intent.
 
+**Read-backs.**  A transcript the engine rejects but marks *tentative* is not acted on but read
+back (``confide.confirmation``): the benchmark's speaker then answers truthfully, in the same
+voice - a yes phrasing if what was read back is exactly what they meant, a no phrasing
+otherwise (an out-of-scope utterance is always a no) - and that answer is transcribed by the
+same engine.  Only an answer heard surely as ``confirm.yes`` acts on what was read back
+(right: understood; anything else: a wrong action).  Both figures are reported: with the
+read-back (``understood``) and in one turn without it (``understood_first_pct``), and how
+often the speaker was asked (``asked_pct``).
+
 Also the word error rate of the transcripts against the sentences (commands only; "what's"
 and "what is" count as the same words), the real-time factor (decode seconds / audio
 seconds) and the decode latency per utterance.  Engines:
@@ -43,6 +52,7 @@ default engines) takes several minutes on 2 cores.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import os
@@ -61,7 +71,7 @@ from typing import Any, Literal
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from confide.language import HouseholdLists, Interpretation, Recognizer
-from confide.language.models import NOT_UNDERSTOOD
+from confide.language.models import ANSWER_INTENTS, CONFIRM_YES, NOT_UNDERSTOOD
 from confide.voice.recognizers import PocketsphinxRecognizer, SpeechRecognizer, Transcript
 from speech_corpus import LISTS, NOW, VOICES, Sentence, Utterance, select, synthesise_all
 from speech_enrollment import enrolled_model
@@ -195,14 +205,43 @@ def interpret(
     return recognizer.recognize(transcript.text, lists, now)
 
 
+#: The speaker's answers to a read-back, taken in turn (said by the voice of the command).
+YES_ANSWERS = ("yes", "yes please", "that's right", "yeah")
+NO_ANSWERS = ("no", "no thanks", "that's wrong", "nope")
+
+
+def answer_sentences() -> tuple[Sentence, ...]:
+    return tuple(Sentence(text, None) for text in (*YES_ANSWERS, *NO_ANSWERS))
+
+
+def right(sentence: Sentence, heard: Interpretation) -> bool:
+    return heard.intent == sentence.intent and dict(heard.slots) == dict(sentence.slots)
+
+
 def judge(sentence: Sentence, transcript: Transcript, heard: Interpretation) -> Outcome:
     """Understood, wrong action or not understood (see the module docstring)."""
     acted = not transcript.rejected and heard.intent is not None
     if not acted:
         return "not_understood" if sentence.in_scope else "understood"
-    if heard.intent == sentence.intent and dict(heard.slots) == dict(sentence.slots):
+    if right(sentence, heard):
         return "understood"
     return "wrong_action"
+
+
+def asks(transcript: Transcript, heard_text: Interpretation) -> bool:
+    """Whether Confide reads this transcript back instead of acting (or ignoring it)."""
+    return (
+        transcript.tentative
+        and heard_text.intent is not None
+        and heard_text.intent not in ANSWER_INTENTS
+    )
+
+
+def after_answer(sentence: Sentence, heard_text: Interpretation, answer: Interpretation) -> Outcome:
+    """The outcome of a read-back of ``heard_text`` answered with ``answer`` (as heard)."""
+    if answer.intent != CONFIRM_YES:
+        return "not_understood" if sentence.in_scope else "understood"
+    return "understood" if right(sentence, heard_text) else "wrong_action"
 
 
 @dataclass(frozen=True)
@@ -214,11 +253,17 @@ class Result:
     transcript: Transcript
     heard: Interpretation
     heard_text: Interpretation  # the transcript's meaning had it not been rejected
-    outcome: Outcome
+    outcome: Outcome  # with the read-back, if one was asked
     errors: int  # word errors of the transcript
     words: int  # words of the sentence
     decode_s: float
     audio_s: float
+    first_outcome: Outcome | None = None  # without the read-back (None: same as outcome)
+    answer: str | None = None  # the answer to the read-back as heard (None: not asked)
+
+    @property
+    def single_turn(self) -> Outcome:
+        return self.outcome if self.first_outcome is None else self.first_outcome
 
 
 def score_utterance(
@@ -272,6 +317,9 @@ def summarise(results: Sequence[Result]) -> dict[str, float]:
     return {
         "n": n,
         "understood_pct": pct(counts["understood"], n),
+        "understood_first_pct": pct(sum(r.single_turn == "understood" for r in results), n),
+        "wrong_first_pct": pct(sum(r.single_turn == "wrong_action" for r in results), n),
+        "asked_pct": pct(sum(r.answer is not None for r in results), n),
         "wrong_action_pct": pct(counts["wrong_action"], n),
         "not_understood_pct": pct(counts["not_understood"], n),
         "commands": len(commands),
@@ -293,25 +341,44 @@ def summarise(results: Sequence[Result]) -> dict[str, float]:
 
 
 def run_engine(
-    engine: SpeechRecognizer, utterances: Iterable[Utterance], recognizer: Recognizer
+    engine: SpeechRecognizer,
+    utterances: Iterable[Utterance],
+    recognizer: Recognizer,
+    answers: Mapping[tuple[str, str], bytes] | None = None,
 ) -> list[Result]:
-    """Transcribe and judge every utterance (the engine is warmed up first, untimed)."""
+    """Transcribe and judge every utterance (the engine is warmed up first, untimed).
+
+    ``answers`` (voice label, answer text) -> samples: the read-back answers; without them
+    a tentative transcript is judged as the rejection it is.
+    """
     engine.transcribe(b"\x00\x00" * 16000, LISTS)  # builds the grammar / loads the models
     results = []
+    asked = 0
     for utterance in utterances:
         started = time.perf_counter()
         transcript = engine.transcribe(utterance.samples, LISTS)
         decode_s = time.perf_counter() - started
-        results.append(
-            score_utterance(
-                utterance.sentence,
-                utterance.voice.label,
-                transcript,
-                recognizer,
-                decode_s=decode_s,
-                audio_s=utterance.seconds,
-            )
+        result = score_utterance(
+            utterance.sentence,
+            utterance.voice.label,
+            transcript,
+            recognizer,
+            decode_s=decode_s,
+            audio_s=utterance.seconds,
         )
+        if answers is not None and asks(transcript, result.heard_text):
+            truthful = right(utterance.sentence, result.heard_text)
+            said = (YES_ANSWERS if truthful else NO_ANSWERS)[asked % len(YES_ANSWERS)]
+            asked += 1
+            reply = engine.transcribe(answers[(utterance.voice.label, said)], LISTS)
+            meant = interpret(reply, recognizer)
+            result = dataclasses.replace(
+                result,
+                outcome=after_answer(utterance.sentence, result.heard_text, meant),
+                first_outcome=result.outcome,
+                answer=reply.text if not reply.rejected else f"({reply.text}: rejected)",
+            )
+        results.append(result)
     return results
 
 
@@ -326,6 +393,9 @@ _COLUMNS = (
     ("n", "n", "{:>5d}"),
     ("understood %", "understood_pct", "{:>12.1f}"),
     ("wrong actions %", "wrong_action_pct", "{:>15.1f}"),
+    ("asked %", "asked_pct", "{:>7.1f}"),
+    ("1 turn ok %", "understood_first_pct", "{:>11.1f}"),
+    ("1 turn wrong %", "wrong_first_pct", "{:>14.1f}"),
     ("not understood %", "not_understood_pct", "{:>16.1f}"),
     ("commands ok %", "commands_understood_pct", "{:>13.1f}"),
     ("OOS ignored %", "out_of_scope_ignored_pct", "{:>13.1f}"),
@@ -381,12 +451,17 @@ def _show(result: Result) -> str:
     slots = dict(result.sentence.slots)
     heard = result.heard.intent or "(nothing)"
     flag = " [rejected]" if result.transcript.rejected else ""
+    flag += " [tentative]" if result.transcript.tentative else ""
     return (
         f"  {result.outcome:<14} {result.voice:<14} said {result.sentence.text!r} -> "
         f"{expected} {slots or ''}\n"
         f"  {'':<14} {'':<14} heard {result.transcript.text!r}{flag} "
         f"(confidence {result.transcript.confidence:.2f}) -> "
         f"{heard} {dict(result.heard.slots) or ''}"
+    ) + (
+        f"\n  {'':<14} {'':<14} read back, answer heard {result.answer!r}"
+        if result.answer is not None
+        else ""
     )
 
 
@@ -418,6 +493,9 @@ def _dump(path: Path, engine: str, results: Sequence[Result]) -> None:
                 "heard_intent": r.heard_text.intent,
                 "heard_slots": dict(r.heard_text.slots),
                 "outcome": r.outcome,
+                "first_outcome": r.single_turn,
+                "tentative": r.transcript.tentative,
+                "answer": r.answer,
             }
             out.write(json.dumps(_jsonable(row), default=str) + "\n")
 
@@ -451,6 +529,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     started = time.perf_counter()
     utterances = synthesise_all(sentences, voices)
     synth_s = time.perf_counter() - started
+    answers = {
+        (u.voice.label, u.sentence.text): u.samples
+        for u in synthesise_all(answer_sentences(), voices)
+    }
     recognizer = Recognizer()
     audio_s = sum(u.seconds for u in utterances)
     n_commands = sum(s.in_scope for s in sentences)
@@ -480,7 +562,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         ENROLLED["model"] = enrolled_model(voices, Path(workspace.name))
     for name in engines:
         t0 = time.perf_counter()
-        results = run_engine(ENGINES[name](), utterances, recognizer)
+        results = run_engine(ENGINES[name](), utterances, recognizer, answers)
         by_voice = {v: summarise(rs) for v, rs in _by(results, lambda r: r.voice).items()}
         by_intent = {
             i: summarise(rs)

@@ -13,6 +13,7 @@ import pytest
 
 from clirun import init_home, run_json
 from confide.cli import main
+from confide.confirmation import NOTHING_TO_CONFIRM
 
 
 @pytest.fixture
@@ -39,6 +40,11 @@ def test_ask_json_contract(home: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert {s["kind"] for s in out["stored"]} >= {"transcript", "interpretation", "reply"}
     nothing = run_json(capsys, "ask", "what is the meaning of life", "--home", str(home))
     assert nothing["intent"] is None and nothing["actions"] == []
+    assert "awaiting_confirmation" not in out and "confirms" not in out
+    # a "yes" answers a read-back only (none was asked): nothing happens, and it says so
+    answer = run_json(capsys, "ask", "yes", "--home", str(home))
+    assert answer["intent"] is None and answer["actions"] == []
+    assert answer["reply"] == NOTHING_TO_CONFIRM and "confirms" not in answer
 
 
 def test_history_show_and_audit(home: Path, capsys: pytest.CaptureFixture[str]) -> None:

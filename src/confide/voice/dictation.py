@@ -11,7 +11,10 @@ so an utterance the grammar pass *rejects* is decoded again, from the same audio
   the household's names and items (added to the loaded dictionary, never written to a file),
 * the household's adapted acoustic model.
 
-What it hears goes to the same text recogniser as a typed request.  It is acted on only if
+What it hears goes to the same text recogniser as a typed request.  When that finds no
+command in it, the words are repaired towards the grammar's (:mod:`confide.voice.sound_alike`:
+"reminds me" -> "remind me", "seven i'm" -> "seven am"); a repaired transcript is never acted
+on, only read back if its confidence is over the model's ``read_back``.  It is acted on only if
 :data:`DEFAULT_DICTATION` accepts it: a logistic model over the pass's own evidence (acoustic
 and language scores per word, its length, its posterior), the grammar pass's confidence and
 whether both passes *agree* (mean the same intent and slots), fitted on the development set
@@ -37,6 +40,7 @@ from confide.language.models import HouseholdLists
 from confide.voice.confidence import FEATURES, LogisticModel, PhoneSegment, features, is_word
 from confide.voice.decoders import log_score, release_memory
 from confide.voice.grammar import Grammar, frequent_words, write_dictionary
+from confide.voice.sound_alike import SoundAlike, parse_dictionary
 from confide.voice.transcript import Transcript
 
 __all__ = [
@@ -107,6 +111,7 @@ class DictationPass:
         # The dictionary of the last grammar (its file text and the household's entries):
         # reading the 134,000-word source dictionary again for every utterance costs ~0.1 s.
         self._dictionary: tuple[str, str, list[tuple[str, str]]] | None = None
+        self._alike: tuple[str, SoundAlike] | None = None
         self._lock = threading.Lock()  # one dictation decoder at a time (memory)
 
     def _common_words(self) -> frozenset[str]:
@@ -129,6 +134,24 @@ class DictationPass:
         )
         self._dictionary = (grammar.digest, path.read_text(encoding="utf-8"), private)
         return private
+
+    def sound_alike(self, grammar: Grammar) -> SoundAlike:
+        """Repairs towards ``grammar``'s words, over the pronunciations of its dictionary."""
+        cached = self._alike
+        if cached is not None and cached[0] == grammar.digest:
+            return cached[1]
+        dictionary = self._dictionary
+        if dictionary is None or dictionary[0] != grammar.digest:
+            with tempfile.TemporaryDirectory(prefix="confide-dictation-") as tmp:
+                self._dictionary_for(grammar, Path(tmp))
+            dictionary = self._dictionary
+        assert dictionary is not None
+        phones = parse_dictionary(dictionary[1])
+        for word, pronunciation in dictionary[2]:  # the household's (in memory only)
+            phones.setdefault(word, []).append(tuple(pronunciation.split()))
+        alike = SoundAlike(phones, grammar.words)
+        self._alike = (grammar.digest, alike)
+        return alike
 
     def decode(
         self,
@@ -197,16 +220,32 @@ class Dictation:
         self.decoder = DictationPass(words)
         self._text: Any = None  # the text recogniser that tells whether two passes agree
 
-    def agree(self, first: str, second: str, lists: HouseholdLists) -> bool:
-        """Whether both texts mean the same intent and slots (neither meaning nothing).
-
-        Read with the shipped templates, as the assistant reads what was heard.
-        """
+    @property
+    def text(self) -> Any:
+        """The text recogniser with the shipped templates, as the assistant reads what was heard."""
         if self._text is None:
             from confide.language import Recognizer
 
             self._text = Recognizer()
-        return passes_agree(self._text, first, second, lists)
+        return self._text
+
+    def agree(self, first: str, second: str, lists: HouseholdLists) -> bool:
+        """Whether both texts mean the same intent and slots (neither meaning nothing)."""
+        return passes_agree(self.text, first, second, lists)
+
+    def means_something(self, words: str, lists: HouseholdLists) -> bool:
+        return (
+            bool(words.strip())
+            and self.text.recognize(words, lists, datetime.now()).intent is not None
+        )
+
+    def repaired(self, words: str, grammar: Grammar, lists: HouseholdLists) -> str | None:
+        """``words`` repaired towards the grammar's until they mean a command (None: never)."""
+        for candidate in self.decoder.sound_alike(grammar).repairs(words.split()):
+            text = " ".join(candidate)
+            if self.means_something(text, lists):
+                return text
+        return None
 
     def second_pass(
         self,
@@ -223,12 +262,17 @@ class Dictation:
         values = (*found, heard.confidence, float(self.agree(heard.text, text, lists)))
         confidence = self.model.probability(values) if text else 0.0
         rejected = not text or confidence < self.model.cut
+        engine = self.decoder.engine_name
+        if text and not self.means_something(text, lists):
+            repaired = self.repaired(text, grammar, lists)
+            if repaired is not None:  # read back at most: it was not heard so
+                text, rejected, engine = repaired, True, f"{engine}-repaired"
         return Transcript(
             text=text,
             confidence=confidence,
             rejected=rejected,
             tentative=bool(text) and rejected and self.model.tentative(confidence, self.model.cut),
             seconds=heard.seconds + seconds,
-            engine=self.decoder.engine_name,
+            engine=engine,
             features=values,
         )

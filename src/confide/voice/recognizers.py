@@ -207,7 +207,8 @@ class PocketsphinxRecognizer:
         lists: HouseholdLists | None,
         phones: Sequence[tuple[int, int, float]] = (),
     ) -> Transcript:
-        """``heard``, or for a rejected one the dictation pass's transcript if it is sure.
+        """``heard``, or for a rejected one the dictation pass's transcript: if that is not
+        sure enough to read back either, a grammar sentence that is (``tentative``) stays.
 
         ``phones`` are the phone loop's segments over the same audio: the dictation's words
         are weighed against them as the grammar's are.
@@ -217,9 +218,12 @@ class PocketsphinxRecognizer:
             return heard
         if self.threshold is None:
             return heard
-        return self.dictation.second_pass(
+        second = self.dictation.second_pass(
             heard, samples, model, grammar, lists or self._lists, self._cmn, phones
         )
+        if second.rejected and not second.tentative and heard.tentative:
+            return heard  # nothing better to ask about than the grammar's sentence
+        return second
 
     def _digest(self, grammar: Grammar) -> str:
         model = self._acoustic_model

@@ -1,0 +1,75 @@
+"""Read-backs over HTTP: a voice turn heard tentatively asks; the next text or voice "yes" acts.
+
+A real uvicorn server on 127.0.0.1 and a real vault; the engine is plugged through the engine
+interface and hears what the test scripts (a WAV of noise is sent as the audio).
+"""
+
+from __future__ import annotations
+
+import io
+import wave
+from pathlib import Path
+
+from confide import runtime
+from confide.assistant import Assistant
+from confide.language.models import HouseholdLists
+from confide.vault import Vault
+from confide.voice.transcript import Transcript
+from tests.apiserver import serving
+
+DENTIST = "remind me to call the dentist at three pm"
+
+
+class Scripted:
+    engine_name = "scripted"
+
+    def __init__(self) -> None:
+        self.next: list[tuple[str, bool]] = []
+
+    def transcribe(self, samples: bytes, lists: HouseholdLists | None = None) -> Transcript:
+        text, sure = self.next.pop(0)
+        return Transcript(text, 0.9 if sure else 0.7, rejected=not sure, tentative=not sure)
+
+
+def wav() -> bytes:
+    out = io.BytesIO()
+    with wave.open(out, "wb") as writer:
+        writer.setnchannels(1)
+        writer.setsampwidth(2)
+        writer.setframerate(16000)
+        writer.writeframes(b"\x01\x00" * 16000)
+    return out.getvalue()
+
+
+def test_read_back_then_yes_over_http(tmp_path: Path) -> None:
+    vault = Vault.open(tmp_path / "home")
+    household, token = runtime.create_demo(vault)
+    assert token is not None
+    engine = Scripted()
+    assistant = Assistant(vault, household.id, speech=engine)
+    audio = {"Content-Type": "audio/wav"}
+    try:
+        with serving(vault, household.id, token, assistant=assistant) as client:
+            engine.next.append((DENTIST, False))
+            asked = client.post("/v1/turns", content=wav(), headers=audio)
+            assert asked.status_code == 201, asked.text
+            body = asked.json()
+            assert body["intent"] is None and body["actions"] == []
+            assert body["awaiting_confirmation"]["intent"] == "reminder.set"
+            assert body["speech"]["rejected"] is True
+            done = client.post("/v1/turns", json={"text": "yes"})
+            assert done.status_code == 201
+            assert done.json()["intent"] == "reminder.set"
+            assert done.json()["confirms"] == body["turn_id"]
+            # and by voice: a spoken "no" to the next question does nothing
+            engine.next.append(("add oat milk to the shopping list", False))
+            client.post("/v1/turns", content=wav(), headers=audio)
+            engine.next.append(("no", True))
+            declined = client.post("/v1/turns", content=wav(), headers=audio).json()
+            assert declined["intent"] is None and declined["actions"] == []
+            assert "confirms" in declined
+            shown = client.get(f"/v1/turns/{body['turn_id']}")
+            assert shown.status_code == 200
+            assert "read_back" in shown.text
+    finally:
+        vault.close()
