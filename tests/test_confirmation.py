@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from tests.conftest import VaultFactory
 
 from confide import runtime
 from confide.assistant import NOT_UNDERSTOOD, Assistant, TurnOutcome
@@ -20,8 +21,6 @@ from confide.confirmation import NOTHING_TO_CONFIRM, READ_BACK, READ_BACK_SECOND
 from confide.vault import NotFoundError, lineage, read_artifact
 from confide.voice import Audio
 from confide.voice.transcript import Transcript
-
-from tests.conftest import VaultFactory
 
 DENTIST = "remind me to call the dentist at three pm"
 SILENCE = Audio(b"\x00\x00" * 16000)

@@ -10,12 +10,13 @@ import io
 import wave
 from pathlib import Path
 
+from tests.apiserver import serving
+
 from confide import runtime
 from confide.assistant import Assistant
 from confide.language.models import HouseholdLists
 from confide.vault import Vault
 from confide.voice.transcript import Transcript
-from tests.apiserver import serving
 
 DENTIST = "remind me to call the dentist at three pm"
 

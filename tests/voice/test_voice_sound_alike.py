@@ -33,7 +33,15 @@ def test_phone_distance_counts_edits() -> None:
 
 def test_parse_dictionary_joins_second_pronunciations() -> None:
     found = parse_dictionary("read R IY D\nread(2) R EH D\nthe DH AH\n\nbroken\n")
-    assert found == {"read": [("R", "IY", "D"), ("R", "EH", "D")], "the": [("DH", "AH",)]}
+    assert found == {
+        "read": [("R", "IY", "D"), ("R", "EH", "D")],
+        "the": [
+            (
+                "DH",
+                "AH",
+            )
+        ],
+    }
 
 
 def test_alternatives_are_grammar_words_one_phone_away(alike: SoundAlike) -> None:
@@ -66,7 +74,7 @@ def test_the_first_repair_that_means_a_command(alike: SoundAlike, heard: str, me
 
 
 def test_repairs_change_one_word_before_two_and_are_bounded(alike: SoundAlike) -> None:
-    words = "reminds me and i'm the".split()
+    words = ["reminds", "me", "and", "i'm", "the"]
     offered = list(alike.repairs(words))
     changed = [sum(a != b for a, b in zip(words, c, strict=True)) for c in offered]
     assert changed == sorted(changed) and set(changed) <= {1, 2}
