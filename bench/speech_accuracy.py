@@ -73,6 +73,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from confide.language import HouseholdLists, Interpretation, Recognizer
 from confide.language.models import ANSWER_INTENTS, CONFIRM_YES, NOT_UNDERSTOOD
 from confide.voice.recognizers import PocketsphinxRecognizer, SpeechRecognizer, Transcript
+from confide.voice.sound_alike import edit_distance
 from speech_corpus import LISTS, NOW, VOICES, Sentence, Utterance, select, synthesise_all
 from speech_enrollment import enrolled_model
 
@@ -184,13 +185,7 @@ def normalise_words(text: str) -> list[str]:
 
 def word_errors(reference: Sequence[str], hypothesis: Sequence[str]) -> int:
     """Substitutions + deletions + insertions (Levenshtein distance over words)."""
-    previous = list(range(len(hypothesis) + 1))
-    for i, ref in enumerate(reference, 1):
-        current = [i]
-        for j, hyp in enumerate(hypothesis, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ref != hyp)))
-        previous = current
-    return previous[-1]
+    return edit_distance(reference, hypothesis)
 
 
 def interpret(

@@ -10,9 +10,11 @@ an intent) is a training example — right (intent and every slot as meant) or w
 the :data:`confide.voice.confidence.FEATURES` the recogniser measured.  A logistic regression
 (standardised features, L2, gradient descent; no dependencies) is fitted, and its cut is the
 lowest probability at which at most ``--max-wrong`` percent of all development utterances
-would be wrong actions.  The script prints the model as Python for
-``confide/voice/confidence.py`` and the trade-off table; ``speech_accuracy.py`` then measures
-the shipped model on held-out sentences.
+would be wrong actions.  Its ``read_back`` (:func:`read_back_cut`) is the lowest probability
+down to which, of the transcripts rejected under the cut but read back to the speaker, at
+least ``--read-back-right`` percent are right (the speaker's answer would be "yes").  The
+script prints the model as Python for ``confide/voice/confidence.py`` and the trade-off
+table; ``speech_accuracy.py`` then measures the shipped model on held-out sentences.
 
 With ``--enrolled`` the development set is decoded with a household model enrolled from the
 same voices reading the enrollment prompts (``speech_enrollment.py``), and the model printed
@@ -89,10 +91,29 @@ def fit(
     return model(means, scales, tuple(weights), bias, cut=0.5)
 
 
+def read_back_cut(
+    scored: Sequence[tuple[float, int]], cut: float, min_right: float = 50.0
+) -> float | None:
+    """The lowest probability ``r`` such that the read-backs ``r <= p < cut`` are right at
+    least ``min_right`` percent of the time (``scored``: (probability, right) of every
+    transcript that would be read back); None when not even the nearest ones are."""
+    below = sorted((item for item in scored if item[0] < cut), reverse=True)
+    best: float | None = None
+    right = 0
+    for count, (probability, label) in enumerate(below, 1):
+        right += label
+        if 100 * right / count >= min_right:
+            best = probability
+    return None if best is None else math.floor(best * 10_000) / 10_000
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--voices", type=int, default=len(VOICES))
     parser.add_argument("--max-wrong", type=float, default=1.0, help="percent of utterances")
+    parser.add_argument(
+        "--read-back-right", type=float, default=50.0, help="percent of read-backs right"
+    )
     parser.add_argument(
         "--enrolled",
         action="store_true",
@@ -133,11 +154,20 @@ def main(argv: list[str] | None = None) -> None:
             cut = min(cut, probability)
             break
     print(f"# lowest cut with wrong actions <= {args.max_wrong} % of utterances: {cut:.4f}")
+    read_back = read_back_cut(scored, cut, args.read_back_right)
+    asked = [
+        label
+        for probability, label in scored
+        if read_back is not None and read_back <= probability < cut
+    ]
+    print(f"# read back down to {read_back}: {100 * len(asked) / total:.1f} % of utterances asked, "
+          f"{100 * sum(asked) / total:.1f} % asked rightly")  # fmt: skip
     print(f"{'ENROLLED' if args.enrolled else 'DEFAULT'}_MODEL = ConfidenceModel(")
     for name, values in (("means", model.means), ("scales", model.scales)):
         print(f"    {name}=({', '.join(f'{v:.6g}' for v in values)}),")
     print(f"    weights=({', '.join(f'{v:.6g}' for v in model.weights)}),")
-    print(f"    bias={model.bias:.6g},\n    cut={cut:.4f},\n)  # features: {', '.join(FEATURES)}")
+    print(f"    bias={model.bias:.6g},\n    cut={cut:.4f},\n    read_back={read_back},\n)"
+          f"  # features: {', '.join(FEATURES)}")  # fmt: skip
 
 
 if __name__ == "__main__":

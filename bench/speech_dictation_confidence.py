@@ -10,6 +10,12 @@ an intent, right or wrong; then the grammar cut and the dictation cut are chosen
 the pair that acts rightly on the most development utterances while at most ``--max-wrong``
 percent of them are wrong actions (the grammar's accepted errors plus the dictation's).
 
+Then the two ``read_back`` cuts (``speech_confidence.read_back_cut``, at least
+``--read-back-right`` percent of read-backs right): the dictation's, over what the recogniser
+would read back from the dictation pass (its text, or its repair towards the grammar's words
+when the text means nothing, :mod:`confide.voice.sound_alike`), and then the grammar's, over
+the utterances where the dictation has nothing to read back and the grammar's sentence would be.
+
 Usage (espeak-ng, sox and the Debian adaptation tools needed; ~15 minutes on 2 cores)::
 
     .venv/bin/python bench/speech_dictation_confidence.py [--max-wrong 1.0] [--cache FILE.json]
@@ -31,7 +37,7 @@ from confide.language import Recognizer
 from confide.voice.confidence import ENROLLED_MODEL
 from confide.voice.dictation import DICTATION_FEATURES, Dictation, DictationConfidence
 from confide.voice.recognizers import PocketsphinxRecognizer
-from speech_confidence import development_sentences
+from speech_confidence import development_sentences, read_back_cut
 from speech_confidence import fit as fit_logistic
 from speech_corpus import LISTS, NOW, VOICES, synthesise_all
 from speech_enrollment import enrolled_model
@@ -111,14 +117,70 @@ def _judge(text: Recognizer, words: str, expected: tuple[Any, Any]) -> tuple[boo
     return True, (meaning.intent, _folded(dict(meaning.slots))) == (intent, _folded(slots))
 
 
+def _sound_alike() -> Any:
+    """Repairs as the dictation pass makes them (the bundled dictionary's pronunciations)."""
+    import pocketsphinx  # type: ignore[import-untyped]
+
+    from confide.voice.sound_alike import SoundAlike, parse_dictionary
+
+    source = Path(pocketsphinx.get_model_path()) / "en-us" / "cmudict-en-us.dict"
+    grammar = PocketsphinxRecognizer(min_confidence=None).grammar(LISTS)
+    return SoundAlike(parse_dictionary(source.read_text(encoding="utf-8")), grammar.words)
+
+
 def relabel(rows: list[dict[str, Any]]) -> None:
-    """Judge the dictation transcripts of cached rows again (as :func:`_judge` does now)."""
+    """Judge the dictation transcripts of cached rows again (as :func:`_judge` does now), and
+    their repairs where they mean nothing."""
     text = Recognizer()
+    alike = _sound_alike()
     meant = {s.text: (s.intent, dict(s.slots)) for s in development_sentences()}
     for row in rows:
+        expected = meant[row["sentence"]]
         row["dictation_acts"], row["dictation_right"] = _judge(
-            text, row["dictation_text"], meant[row["sentence"]]
+            text, row["dictation_text"], expected
         )
+        row["repaired_acts"] = row["repaired_right"] = False
+        if row["dictation_text"].strip() and not row["dictation_acts"]:
+            for candidate in alike.repairs(row["dictation_text"].split()):
+                acts, right = _judge(text, " ".join(candidate), expected)
+                if acts:
+                    row["repaired_acts"], row["repaired_right"] = acts, right
+                    break
+
+
+def read_backs(
+    rows: list[dict[str, Any]],
+    model: DictationConfidence,
+    first_cut: float,
+    dict_cut: float,
+    min_right: float,
+) -> tuple[float | None, float | None, int, int]:
+    """(dictation read_back, grammar read_back, read-backs asked, asked rightly)."""
+    dictated: list[tuple[float, int]] = []
+    for row in rows:
+        if row["first_confidence"] >= first_cut:
+            continue
+        p = model.probability(row["values"])
+        if row["dictation_acts"] and p < dict_cut:
+            dictated.append((p, int(row["dictation_right"])))
+        elif row["repaired_acts"]:  # never acted on: asked down to the read-back cut
+            dictated.append((min(p, dict_cut - 1e-9), int(row["repaired_right"])))
+    dict_back = read_back_cut(dictated, dict_cut, min_right)
+    asked = [label for p, label in dictated if dict_back is not None and p >= dict_back]
+    grammar: list[tuple[float, int]] = []
+    for row in rows:
+        if row["first_confidence"] >= first_cut or not row["first_acts"]:
+            continue
+        p = model.probability(row["values"])
+        accepted = row["dictation_acts"] and p >= dict_cut
+        asks = (row["dictation_acts"] or row["repaired_acts"]) and (
+            dict_back is not None and p >= dict_back
+        )
+        if not accepted and not asks:
+            grammar.append((row["first_confidence"], int(row["first_right"])))
+    first_back = read_back_cut(grammar, first_cut, min_right)
+    asked += [label for p, label in grammar if first_back is not None and p >= first_back]
+    return dict_back, first_back, len(asked), sum(asked)
 
 
 def outcome(rows: list[dict[str, Any]], model: DictationConfidence, first_cut: float,
@@ -143,6 +205,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--max-wrong", type=float, default=1.0, help="percent of utterances")
     parser.add_argument("--cache", type=Path, help="keep/reuse the decodings (JSON)")
+    parser.add_argument(
+        "--read-back-right", type=float, default=50.0, help="percent of read-backs right"
+    )
     args = parser.parse_args(argv)
     if args.cache and args.cache.exists():
         rows = json.loads(args.cache.read_text())
@@ -151,6 +216,7 @@ def main(argv: list[str] | None = None) -> None:
         rows = collect()
         if args.cache:
             args.cache.write_text(json.dumps(rows))
+        relabel(rows)
     acting = [r for r in rows if r["dictation_acts"]]
     fitted = fit_logistic(
         [r["values"] for r in acting],
@@ -178,9 +244,14 @@ def main(argv: list[str] | None = None) -> None:
     for name, values in (("means", fitted.means), ("scales", fitted.scales)):
         print(f"    {name}=({', '.join(f'{v:.6g}' for v in values)}),")
     print(f"    weights=({', '.join(f'{v:.6g}' for v in fitted.weights)}),")
-    print(f"    bias={fitted.bias:.6g},\n    cut={dict_cut:.4f},\n)")
+    dict_back, first_back, asked, asked_right = read_backs(
+        rows, fitted, first_cut, dict_cut, args.read_back_right
+    )
+    print(f"    bias={fitted.bias:.6g},\n    cut={dict_cut:.4f},\n    read_back={dict_back},\n)")
     print(f"# features: {', '.join(DICTATION_FEATURES)}")
-    print(f"# ENROLLED_MODEL cut with it: {first_cut:.4f}")
+    print(f"# ENROLLED_MODEL cut with it: {first_cut:.4f}, read_back={first_back}")
+    print(f"# read-backs: {100 * asked / total:.1f} % of utterances asked, "
+          f"{100 * asked_right / total:.1f} % rightly (acted on after a yes)")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -11,25 +11,13 @@ import wave
 from pathlib import Path
 
 from tests.apiserver import serving
+from tests.scripted_speech import ScriptedSpeech
 
 from confide import runtime
 from confide.assistant import Assistant
-from confide.language.models import HouseholdLists
 from confide.vault import Vault
-from confide.voice.transcript import Transcript
 
 DENTIST = "remind me to call the dentist at three pm"
-
-
-class Scripted:
-    engine_name = "scripted"
-
-    def __init__(self) -> None:
-        self.next: list[tuple[str, bool]] = []
-
-    def transcribe(self, samples: bytes, lists: HouseholdLists | None = None) -> Transcript:
-        text, sure = self.next.pop(0)
-        return Transcript(text, 0.9 if sure else 0.7, rejected=not sure, tentative=not sure)
 
 
 def wav() -> bytes:
@@ -46,12 +34,12 @@ def test_read_back_then_yes_over_http(tmp_path: Path) -> None:
     vault = Vault.open(tmp_path / "home")
     household, token = runtime.create_demo(vault)
     assert token is not None
-    engine = Scripted()
+    engine = ScriptedSpeech()
     assistant = Assistant(vault, household.id, speech=engine)
     audio = {"Content-Type": "audio/wav"}
     try:
         with serving(vault, household.id, token, assistant=assistant) as client:
-            engine.next.append((DENTIST, False))
+            engine.hears(DENTIST, sure=False)
             asked = client.post("/v1/turns", content=wav(), headers=audio)
             assert asked.status_code == 201, asked.text
             body = asked.json()
@@ -63,9 +51,9 @@ def test_read_back_then_yes_over_http(tmp_path: Path) -> None:
             assert done.json()["intent"] == "reminder.set"
             assert done.json()["confirms"] == body["turn_id"]
             # and by voice: a spoken "no" to the next question does nothing
-            engine.next.append(("add oat milk to the shopping list", False))
+            engine.hears("add oat milk to the shopping list", sure=False)
             client.post("/v1/turns", content=wav(), headers=audio)
-            engine.next.append(("no", True))
+            engine.hears("no", sure=True)
             declined = client.post("/v1/turns", content=wav(), headers=audio).json()
             assert declined["intent"] is None and declined["actions"] == []
             assert "confirms" in declined

@@ -15,6 +15,7 @@ pytest.importorskip("espeakng_loader")
 
 from confide.voice import pronounce as pronounce_module
 from confide.voice.pronounce import MAX_WORD_CHARS, pronounce
+from confide.voice.sound_alike import edit_distance
 from confide.voice.tts import SpeechSynthesizer
 
 CMU_PHONES = frozenset(
@@ -53,16 +54,6 @@ def cmudict() -> dict[str, list[list[str]]]:
     return dict(entries)
 
 
-def _edit_distance(a: list[str], b: list[str]) -> int:
-    previous = list(range(len(b) + 1))
-    for i, x in enumerate(a, 1):
-        current = [i]
-        for j, y in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
-        previous = current
-    return previous[-1]
-
-
 def _valid(phones: str | None) -> bool:
     return bool(phones) and all(p in CMU_PHONES for p in str(phones).split(" "))
 
@@ -73,7 +64,7 @@ def test_common_words_agree_with_cmudict(cmudict: dict[str, list[list[str]]]) ->
         assert word in cmudict
         phones = pronounce(word)
         assert _valid(phones), (word, phones)
-        distances[word] = min(_edit_distance(str(phones).split(), v) for v in cmudict[word])
+        distances[word] = min(edit_distance(str(phones).split(), v) for v in cmudict[word])
     close = [w for w, d in distances.items() if d <= 1]
     assert len(close) / len(COMMON_WORDS) >= MIN_AGREEMENT, distances
 

@@ -11,29 +11,15 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
+from tests.scripted_speech import ScriptedSpeech
 from wyoming.asr import Transcribe, Transcript
 from wyoming_support import noise, serving, stream
 
 from confide.assistant import Assistant
 from confide.clock import ManualClock
-from confide.language.models import HouseholdLists
 from confide.vault import Vault
-from confide.voice.recognizers import Transcript as Heard
 
 DENTIST = "remind me to call the dentist at three pm"
-
-
-class Scripted:
-    """An engine that hears the next scripted text (``tentative``: rejected but read back)."""
-
-    engine_name = "scripted"
-
-    def __init__(self) -> None:
-        self.next: list[tuple[str, bool]] = []
-
-    def transcribe(self, samples: bytes, lists: HouseholdLists | None = None) -> Heard:
-        text, sure = self.next.pop(0)
-        return Heard(text, 0.9 if sure else 0.7, rejected=not sure, tentative=not sure)
 
 
 def _reminders(vault: Vault, household_id: str) -> list[Any]:
@@ -44,12 +30,12 @@ def _reminders(vault: Vault, household_id: str) -> list[Any]:
 def test_a_tentative_transcript_is_read_back_then_confirmed(
     vault: Vault, household: Any, clock: ManualClock
 ) -> None:
-    engine = Scripted()
+    engine = ScriptedSpeech()
     assistant = Assistant(vault, household.id, speech=engine)
 
     async def transcribe(client: Any, text: str, sure: bool) -> str:
         clock.advance(timedelta(seconds=2))  # the speaker's turns come one after the other
-        engine.next.append((text, sure))
+        engine.hears(text, sure=sure)
         answer = await client.ask(Transcribe(language="en").event(), *stream(noise(1.0)))
         assert answer[-1].type == "transcript", answer
         return str(Transcript.from_event(answer[-1]).text)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
-__all__ = ["MAX_REPAIRS", "SoundAlike", "parse_dictionary", "phone_distance"]
+__all__ = ["MAX_REPAIRS", "SoundAlike", "edit_distance", "parse_dictionary", "phone_distance"]
 
 #: At most this many words of a transcript are replaced.
 MAX_REPAIRS = 2
@@ -26,8 +26,8 @@ MAX_REPAIRS = 2
 MAX_CANDIDATES = 200
 
 
-def phone_distance(one: Sequence[str], other: Sequence[str]) -> int:
-    """The edit distance between two phone sequences (insert, delete, substitute: 1 each)."""
+def edit_distance(one: Sequence[str], other: Sequence[str]) -> int:
+    """Levenshtein distance between two sequences (insert, delete, substitute: 1 each)."""
     previous = list(range(len(other) + 1))
     for i, a in enumerate(one, 1):
         current = [i]
@@ -35,6 +35,10 @@ def phone_distance(one: Sequence[str], other: Sequence[str]) -> int:
             current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a != b)))
         previous = current
     return previous[-1]
+
+
+#: The distance between two pronunciations: edits of their phones.
+phone_distance = edit_distance
 
 
 def parse_dictionary(text: str) -> dict[str, list[tuple[str, ...]]]:
