@@ -215,7 +215,8 @@ def right(sentence: Sentence, heard: Interpretation) -> bool:
 
 def judge(sentence: Sentence, transcript: Transcript, heard: Interpretation) -> Outcome:
     """Understood, wrong action or not understood (see the module docstring)."""
-    acted = not transcript.rejected and heard.intent is not None
+    # A yes or no acts only on a read-back (none is asked before a command): never here.
+    acted = not transcript.rejected and heard.intent not in (None, *ANSWER_INTENTS)
     if not acted:
         return "not_understood" if sentence.in_scope else "understood"
     if right(sentence, heard):

@@ -12,7 +12,7 @@ the :data:`confide.voice.confidence.FEATURES` the recogniser measured.  A logist
 lowest probability at which at most ``--max-wrong`` percent of all development utterances
 would be wrong actions.  Its ``read_back`` (:func:`read_back_cut`) is the lowest probability
 down to which, of the transcripts rejected under the cut but read back to the speaker, at
-least ``--read-back-right`` percent are right (the speaker's answer would be "yes").  The
+``--read-back-right`` percent are right, 20 at a time (the speaker would answer "yes").  The
 script prints the model as Python for ``confide/voice/confidence.py`` and the trade-off
 table; ``speech_accuracy.py`` then measures the shipped model on held-out sentences.
 
@@ -41,6 +41,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from confide.language import Recognizer
+from confide.language.models import ANSWER_INTENTS
 from confide.voice.confidence import FEATURES, ConfidenceModel, LogisticModel
 from confide.voice.recognizers import PocketsphinxRecognizer
 from speech_accuracy import run_engine
@@ -92,18 +93,20 @@ def fit(
 
 
 def read_back_cut(
-    scored: Sequence[tuple[float, int]], cut: float, min_right: float = 50.0
+    scored: Sequence[tuple[float, int]], cut: float, min_right: float = 50.0, window: int = 20
 ) -> float | None:
-    """The lowest probability ``r`` such that the read-backs ``r <= p < cut`` are right at
-    least ``min_right`` percent of the time (``scored``: (probability, right) of every
-    transcript that would be read back); None when not even the nearest ones are."""
-    below = sorted((item for item in scored if item[0] < cut), reverse=True)
+    """The read-back cut: going down from ``cut`` through the transcripts that would be read
+    back (``scored``: (probability, right)), ``window`` at a time, the lowest probability of
+    the last window of which at least ``min_right`` percent are right (a question is worth
+    asking while it is answered "yes" at least that often); None if not even the first is.
+    """
+    below = sorted((item for item in scored if item[0] < cut), key=lambda i: -i[0])
     best: float | None = None
-    right = 0
-    for count, (probability, label) in enumerate(below, 1):
-        right += label
-        if 100 * right / count >= min_right:
-            best = probability
+    for start in range(0, len(below), window):
+        chunk = below[start : start + window]
+        if 100 * sum(label for _, label in chunk) / len(chunk) < min_right:
+            break
+        best = chunk[-1][0]
     return None if best is None else math.floor(best * 10_000) / 10_000
 
 
@@ -132,7 +135,11 @@ def main(argv: list[str] | None = None) -> None:
         model = enrolled_model(voices, Path(tmp)) if args.enrolled else None
         engine = PocketsphinxRecognizer(min_confidence=-1.0, acoustic_model=model)  # scored
         results = run_engine(engine, utterances, Recognizer())
-    acted = [r for r in results if r.heard_text.intent is not None and r.transcript.features]
+    acted = [  # (a yes or no acts only on a read-back: never on a sentence of its own)
+        r
+        for r in results
+        if r.heard_text.intent not in (None, *ANSWER_INTENTS) and r.transcript.features
+    ]
     rows = [r.transcript.features or () for r in acted]
     labels = [
         int(

@@ -34,6 +34,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from confide.language import Recognizer
+from confide.language.models import ANSWER_INTENTS
 from confide.voice.confidence import ENROLLED_MODEL
 from confide.voice.dictation import DICTATION_FEATURES, Dictation, DictationConfidence
 from confide.voice.recognizers import PocketsphinxRecognizer
@@ -111,8 +112,8 @@ def _judge(text: Recognizer, words: str, expected: tuple[Any, Any]) -> tuple[boo
     Sam"), and a recogniser hears lower-case words.
     """
     meaning = text.recognize(words, LISTS, NOW) if words.strip() else None
-    if meaning is None or meaning.intent is None:
-        return False, False
+    if meaning is None or meaning.intent is None or meaning.intent in ANSWER_INTENTS:
+        return False, False  # (a yes or no acts only on a read-back: never here)
     intent, slots = expected
     return True, (meaning.intent, _folded(dict(meaning.slots))) == (intent, _folded(slots))
 
@@ -157,16 +158,19 @@ def read_backs(
 ) -> tuple[float | None, float | None, int, int]:
     """(dictation read_back, grammar read_back, read-backs asked, asked rightly)."""
     dictated: list[tuple[float, int]] = []
+    always: list[int] = []  # repairs of transcripts over the cut: read back whatever the cut
     for row in rows:
         if row["first_confidence"] >= first_cut:
             continue
         p = model.probability(row["values"])
         if row["dictation_acts"] and p < dict_cut:
             dictated.append((p, int(row["dictation_right"])))
-        elif row["repaired_acts"]:  # never acted on: asked down to the read-back cut
-            dictated.append((min(p, dict_cut - 1e-9), int(row["repaired_right"])))
+        elif row["repaired_acts"] and p >= dict_cut:
+            always.append(int(row["repaired_right"]))
+        elif row["repaired_acts"]:
+            dictated.append((p, int(row["repaired_right"])))
     dict_back = read_back_cut(dictated, dict_cut, min_right)
-    asked = [label for p, label in dictated if dict_back is not None and p >= dict_back]
+    asked = always + [label for p, label in dictated if dict_back is not None and p >= dict_back]
     grammar: list[tuple[float, int]] = []
     for row in rows:
         if row["first_confidence"] >= first_cut or not row["first_acts"]:
