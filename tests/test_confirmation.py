@@ -15,9 +15,10 @@ import pytest
 from tests.conftest import VaultFactory
 
 from confide import runtime
-from confide.assistant import NOT_UNDERSTOOD, Assistant, TurnOutcome
+from confide.assistant import NOT_UNDERSTOOD, Assistant
 from confide.clock import ManualClock
 from confide.confirmation import NOTHING_TO_CONFIRM, READ_BACK, READ_BACK_SECONDS, WONT_DO
+from confide.turn_outcome import TurnOutcome
 from confide.vault import NotFoundError, lineage, read_artifact
 from confide.voice import Audio
 from confide.voice.transcript import Transcript

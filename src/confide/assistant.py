@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import math
 import threading
 import time
 import unicodedata
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import Any, Literal, cast
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, cast
 
 from confide import lifecycle
 from confide.clock import local_naive
@@ -37,9 +35,7 @@ from confide.language import HouseholdLists, Interpretation, Recognizer
 from confide.language.models import ANSWER_INTENTS
 from confide.language.models import NOT_UNDERSTOOD as NOTHING
 from confide.skills import (
-    Action,
     Forgetter,
-    Forgotten,
     Member,
     SkillContext,
     SkillError,
@@ -49,9 +45,10 @@ from confide.skills import (
 )
 from confide.skills.messages import inbox
 from confide.skills.scheduler import Fired, fire_due
+from confide.turn_forgetter import TurnForgetter
+from confide.turn_outcome import Stage, TurnOutcome
 from confide.vault import (
     AUDIO_OFF,
-    AuditEntry,
     MemberInfo,
     StoredItem,
     TurnHandle,
@@ -81,65 +78,6 @@ class AssistantError(ConfideError):
     """Root error of the turn runner (bad requests: empty text, unknown member...)."""
 
     code = "assistant_error"
-
-
-class Stage(StrEnum):
-    """The stages of a turn, in order (decode and transcribe: voice turns only)."""
-
-    DECODE = "decode"
-    TRANSCRIBE = "transcribe"
-    UNDERSTAND = "understand"
-    ACT = "act"
-    STORE = "store"
-
-
-@dataclass(frozen=True)
-class TurnOutcome:
-    """What one turn did: the contract of ``confide ask --json`` and ``POST /v1/turns``."""
-
-    turn_id: str
-    member: str
-    transcript: str
-    intent: str | None
-    slots: Mapping[str, Any]
-    reply: str
-    actions: tuple[Action, ...]
-    stored: tuple[StoredItem, ...]
-    timings_ms: Mapping[str, float] = field(default_factory=dict)
-    speech: Transcript | None = None  # what the speech engine heard (voice turns)
-    #: What the turn asks the speaker to confirm instead of acting (a tentative transcript).
-    read_back: Interpretation | None = None
-    #: The turn whose read-back this turn answered ("yes": its intent is acted on here).
-    confirms: str | None = None
-
-    def with_timing(self, stage: str, ms: float) -> TurnOutcome:
-        """A copy with ``stage`` timed first: a stage run before the turn (e.g. decode)."""
-        return dataclasses.replace(self, timings_ms={stage: round(ms, 3), **self.timings_ms})
-
-    def to_dict(self) -> dict[str, Any]:
-        out = {
-            "turn_id": self.turn_id,
-            "member": self.member,
-            "transcript": self.transcript,
-            "intent": self.intent,
-            "slots": dict(self.slots),
-            "reply": self.reply,
-            "actions": [a.to_dict() for a in self.actions],
-            "stored": [s.to_dict() for s in self.stored],
-            "timings_ms": dict(self.timings_ms),
-        }
-        if self.read_back is not None:
-            out["awaiting_confirmation"] = self.read_back.to_dict()
-        if self.confirms is not None:
-            out["confirms"] = self.confirms
-        if self.speech is not None:
-            confidence = self.speech.confidence
-            out["speech"] = {
-                "engine": self.speech.engine,
-                "confidence": round(confidence, 3) if math.isfinite(confidence) else None,
-                "rejected": self.speech.rejected,
-            }
-        return out
 
 
 def clean_text(text: str) -> str:
@@ -172,44 +110,6 @@ class _Voice:
 
     audio: Audio
     heard: Transcript
-
-
-class _VoiceForgetter:
-    """``ctx.forget`` for one turn: forgets the speaker's earlier turns (scope voice) inside
-    the turn's own transaction, so the request and the deletion commit together; the blobs,
-    the WAL and the receipt are finished after the commit (durably: a crash resumes them)."""
-
-    def __init__(
-        self, vault: Vault, session: VaultSession, turn: TurnHandle, receipts: list[str]
-    ) -> None:
-        self.vault, self.session, self.turn, self.receipts = vault, session, turn, receipts
-        self.audit_entries: list[AuditEntry] = []
-
-    def __call__(self, what: Literal["last", "today"]) -> Forgotten:
-        speaker = self.turn.member_id
-        if what == "last":
-            selection = lifecycle.Selection("last", speaker, exclude_turn_id=self.turn.id)
-        else:
-            selection = lifecycle.Selection.today(
-                speaker, self.vault.clock.now(), exclude_turn_id=self.turn.id
-            )
-        conn = self.session.conn
-        done = lifecycle.acknowledge(
-            self.vault, conn, self.household_id, selection, actor=f"member:{speaker}"
-        )
-        self.audit_entries.append(done.audit_entry)
-        lifecycle.erase_batch(self.vault, conn, done.receipt_id, limit=None)
-        receipt = lifecycle.load_receipt(self.vault, self.household_id, done.receipt_id, conn=conn)
-        self.receipts.append(done.receipt_id)
-        kept: dict[str, int] = {}
-        for _turn, item in receipt.kept():
-            kept[item.kind] = kept.get(item.kind, 0) + 1
-        removed = len(receipt.items()) - len(receipt.kept())
-        return Forgotten(len(receipt.turns), removed, kept, done.receipt_id)
-
-    @property
-    def household_id(self) -> str:
-        return self.session.household_id
 
 
 class Assistant:
@@ -463,7 +363,7 @@ class Assistant:
                 interpretation = answered.act or NOTHING
             turn = session.start_turn(speaker.id, source, device_id)
             records = session.records(turn)
-            forgetter = _VoiceForgetter(self.vault, session, turn, deletions)
+            forgetter = TurnForgetter(self.vault, session, turn, deletions)
             if read_back is not None:
                 result = SkillResult(question(transcript))
             elif answered is not None and answered.act is None:

@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from confide.assistant import Assistant, Stage, TurnOutcome
+from confide.assistant import Assistant
 from confide.errors import ConfideError
+from confide.turn_outcome import Stage, TurnOutcome
 from confide.voice import Audio, VoiceError, decode_wav
 
 #: The largest WAV accepted: 30 s of 48 kHz stereo 32-bit PCM is about 11.5 MB.

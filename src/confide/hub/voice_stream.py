@@ -37,9 +37,10 @@ from typing import Literal
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
-from confide.assistant import Assistant, AssistantError, Stage, TurnOutcome
+from confide.assistant import Assistant, AssistantError
 from confide.hub.audio_upload import PcmFormat, UploadBody
 from confide.hub.errors import HubError
+from confide.turn_outcome import Stage, TurnOutcome
 from confide.voice import MAX_DURATION_S
 from confide.voice.live import StallTimer
 from confide.voice.recognizers import (
