@@ -367,12 +367,16 @@ def run_engine(
             said = (YES_ANSWERS if truthful else NO_ANSWERS)[asked % len(YES_ANSWERS)]
             asked += 1
             reply = engine.transcribe(answers[(utterance.voice.label, said)], LISTS)
-            meant = interpret(reply, recognizer)
+            # (an answer heard tentatively still answers: confide.confirmation)
+            sure = dataclasses.replace(reply, rejected=False, tentative=False)
+            meant = interpret(reply if not reply.tentative else sure, recognizer)
             result = dataclasses.replace(
                 result,
                 outcome=after_answer(utterance.sentence, result.heard_text, meant),
                 first_outcome=result.outcome,
-                answer=reply.text if not reply.rejected else f"({reply.text}: rejected)",
+                answer=reply.text
+                if not reply.rejected
+                else f"({reply.text}: {'tentative' if reply.tentative else 'rejected'})",
             )
         results.append(result)
     return results

@@ -10,10 +10,9 @@ an intent) is a training example — right (intent and every slot as meant) or w
 the :data:`confide.voice.confidence.FEATURES` the recogniser measured.  A logistic regression
 (standardised features, L2, gradient descent; no dependencies) is fitted, and its cut is the
 lowest probability at which at most ``--max-wrong`` percent of all development utterances
-would be wrong actions.  Its ``read_back`` (:func:`read_back_cut`) is the lowest probability
-down to which, of the transcripts rejected under the cut but read back to the speaker, at
-``--read-back-right`` percent are right, 20 at a time (the speaker would answer "yes").  The
-script prints the model as Python for ``confide/voice/confidence.py`` and the trade-off
+would be wrong actions.  Under the cut, down to :data:`READ_BACK`, a transcript is read back
+to the speaker instead (the script reports how often, and how often rightly).  The script
+prints the model as Python for ``confide/voice/confidence.py`` and the trade-off
 table; ``speech_accuracy.py`` then measures the shipped model on held-out sentences.
 
 With ``--enrolled`` the development set is decoded with a household model enrolled from the
@@ -29,6 +28,7 @@ sphinxbase-utils and pocketsphinx; a few minutes on 2 cores)::
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import statistics
 import sys
@@ -92,44 +92,32 @@ def fit(
     return model(means, scales, tuple(weights), bias, cut=0.5)
 
 
-def read_back_cut(
-    scored: Sequence[tuple[float, int]], cut: float, min_right: float = 50.0, window: int = 20
-) -> float | None:
-    """The read-back cut: going down from ``cut`` through the transcripts that would be read
-    back (``scored``: (probability, right)), ``window`` at a time, the lowest probability of
-    the last window of which at least ``min_right`` percent are right (a question is worth
-    asking while it is answered "yes" at least that often); None if not even the first is.
-    """
-    below = sorted((item for item in scored if item[0] < cut), key=lambda i: -i[0])
-    best: float | None = None
-    for start in range(0, len(below), window):
-        chunk = below[start : start + window]
-        if 100 * sum(label for _, label in chunk) / len(chunk) < min_right:
-            break
-        best = chunk[-1][0]
-    return None if best is None else math.floor(best * 10_000) / 10_000
+#: Where a rejected transcript is still read back: the model's probabilities are fitted to
+#: be the chance that acting on the transcript is right, so over this a question is more
+#: likely answered "yes" than "no".
+READ_BACK = 0.5
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--voices", type=int, default=len(VOICES))
-    parser.add_argument("--max-wrong", type=float, default=1.0, help="percent of utterances")
-    parser.add_argument(
-        "--read-back-right", type=float, default=50.0, help="percent of read-backs right"
+def read_back_report(scored: Sequence[tuple[float, int]], cut: float, total: int) -> str:
+    """How often the development set is read back (``READ_BACK <= p < cut``), and rightly."""
+    asked = [label for p, label in scored if READ_BACK <= p < cut]
+    return (
+        f"read back at {READ_BACK}: {100 * len(asked) / total:.1f} % of utterances asked, "
+        f"{100 * sum(asked) / total:.1f} % rightly ({100 * sum(asked) / max(len(asked), 1):.0f} "
+        "% of the questions)"
     )
-    parser.add_argument(
-        "--enrolled",
-        action="store_true",
-        help="decode with a model enrolled from every voice (fits ENROLLED_MODEL)",
-    )
-    args = parser.parse_args(argv)
+
+
+def _decode(args: argparse.Namespace) -> tuple[list[list[float]], list[int], int]:
+    """The features and labels of every development transcript that would be acted on, and
+    the number of utterances."""
     sentences = development_sentences()
     voices = VOICES[: args.voices]
     utterances = synthesise_all(sentences, voices)
-    total = len(utterances)
     print(
         f"# development set: {len(sentences)} sentences "
-        f"({sum(s.in_scope for s in sentences)} commands) x {len(voices)} voices = {total}"
+        f"({sum(s.in_scope for s in sentences)} commands) x {len(voices)} voices = "
+        f"{len(utterances)}"
     )
     with tempfile.TemporaryDirectory(prefix="confide-enrolled-") as tmp:
         model = enrolled_model(voices, Path(tmp)) if args.enrolled else None
@@ -140,7 +128,7 @@ def main(argv: list[str] | None = None) -> None:
         for r in results
         if r.heard_text.intent not in (None, *ANSWER_INTENTS) and r.transcript.features
     ]
-    rows = [r.transcript.features or () for r in acted]
+    rows = [list(r.transcript.features or ()) for r in acted]
     labels = [
         int(
             r.heard_text.intent == r.sentence.intent
@@ -148,6 +136,28 @@ def main(argv: list[str] | None = None) -> None:
         )
         for r in acted
     ]
+    return rows, labels, len(utterances)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--voices", type=int, default=len(VOICES))
+    parser.add_argument("--max-wrong", type=float, default=1.0, help="percent of utterances")
+    parser.add_argument(
+        "--enrolled",
+        action="store_true",
+        help="decode with a model enrolled from every voice (fits ENROLLED_MODEL)",
+    )
+    parser.add_argument("--cache", type=Path, help="keep/reuse the decodings' features (JSON)")
+    args = parser.parse_args(argv)
+    if args.cache and args.cache.exists():
+        cached = json.loads(args.cache.read_text())
+        rows, labels, total = cached["rows"], cached["labels"], cached["total"]
+    else:
+        rows, labels, total = _decode(args)
+        if args.cache:
+            args.cache.write_text(json.dumps({"rows": rows, "labels": labels, "total": total}))
+
     model = fit(rows, labels)
     scored = sorted(zip((model.probability(row) for row in rows), labels, strict=True))
     print(f"{'cut':>6} {'acted right %':>14} {'wrong actions %':>16}")
@@ -161,19 +171,12 @@ def main(argv: list[str] | None = None) -> None:
             cut = min(cut, probability)
             break
     print(f"# lowest cut with wrong actions <= {args.max_wrong} % of utterances: {cut:.4f}")
-    read_back = read_back_cut(scored, cut, args.read_back_right)
-    asked = [
-        label
-        for probability, label in scored
-        if read_back is not None and read_back <= probability < cut
-    ]
-    print(f"# read back down to {read_back}: {100 * len(asked) / total:.1f} % of utterances asked, "
-          f"{100 * sum(asked) / total:.1f} % asked rightly")  # fmt: skip
+    print(f"# {read_back_report(scored, cut, total)}")
     print(f"{'ENROLLED' if args.enrolled else 'DEFAULT'}_MODEL = ConfidenceModel(")
     for name, values in (("means", model.means), ("scales", model.scales)):
         print(f"    {name}=({', '.join(f'{v:.6g}' for v in values)}),")
     print(f"    weights=({', '.join(f'{v:.6g}' for v in model.weights)}),")
-    print(f"    bias={model.bias:.6g},\n    cut={cut:.4f},\n    read_back={read_back},\n)"
+    print(f"    bias={model.bias:.6g},\n    cut={cut:.4f},\n    read_back={READ_BACK},\n)"
           f"  # features: {', '.join(FEATURES)}")  # fmt: skip
 
 

@@ -10,11 +10,10 @@ an intent, right or wrong; then the grammar cut and the dictation cut are chosen
 the pair that acts rightly on the most development utterances while at most ``--max-wrong``
 percent of them are wrong actions (the grammar's accepted errors plus the dictation's).
 
-Then the two ``read_back`` cuts (``speech_confidence.read_back_cut``, at least
-``--read-back-right`` percent of read-backs right): the dictation's, over what the recogniser
-would read back from the dictation pass (its text, or its repair towards the grammar's words
-when the text means nothing, :mod:`confide.voice.sound_alike`), and then the grammar's, over
-the utterances where the dictation has nothing to read back and the grammar's sentence would be.
+Both models read back what they reject down to ``speech_confidence.READ_BACK``; the script
+reports how often the development set would be read back and rightly: the dictation pass's
+text, or its repair towards the grammar's words when the text means nothing
+(:mod:`confide.voice.sound_alike`), else the grammar's sentence.
 
 Usage (espeak-ng, sox and the Debian adaptation tools needed; ~15 minutes on 2 cores)::
 
@@ -38,7 +37,7 @@ from confide.language.models import ANSWER_INTENTS
 from confide.voice.confidence import ENROLLED_MODEL
 from confide.voice.dictation import DICTATION_FEATURES, Dictation, DictationConfidence
 from confide.voice.recognizers import PocketsphinxRecognizer
-from speech_confidence import development_sentences, read_back_cut
+from speech_confidence import READ_BACK, development_sentences
 from speech_confidence import fit as fit_logistic
 from speech_corpus import LISTS, NOW, VOICES, synthesise_all
 from speech_enrollment import enrolled_model
@@ -150,41 +149,23 @@ def relabel(rows: list[dict[str, Any]]) -> None:
 
 
 def read_backs(
-    rows: list[dict[str, Any]],
-    model: DictationConfidence,
-    first_cut: float,
-    dict_cut: float,
-    min_right: float,
-) -> tuple[float | None, float | None, int, int]:
-    """(dictation read_back, grammar read_back, read-backs asked, asked rightly)."""
-    dictated: list[tuple[float, int]] = []
-    always: list[int] = []  # repairs of transcripts over the cut: read back whatever the cut
+    rows: list[dict[str, Any]], model: DictationConfidence, first_cut: float, dict_cut: float
+) -> tuple[int, int]:
+    """(read-backs asked, asked rightly) with both cuts, as the recogniser decides them."""
+    asked: list[int] = []
     for row in rows:
         if row["first_confidence"] >= first_cut:
             continue
         p = model.probability(row["values"])
-        if row["dictation_acts"] and p < dict_cut:
-            dictated.append((p, int(row["dictation_right"])))
-        elif row["repaired_acts"] and p >= dict_cut:
-            always.append(int(row["repaired_right"]))
-        elif row["repaired_acts"]:
-            dictated.append((p, int(row["repaired_right"])))
-    dict_back = read_back_cut(dictated, dict_cut, min_right)
-    asked = always + [label for p, label in dictated if dict_back is not None and p >= dict_back]
-    grammar: list[tuple[float, int]] = []
-    for row in rows:
-        if row["first_confidence"] >= first_cut or not row["first_acts"]:
-            continue
-        p = model.probability(row["values"])
-        accepted = row["dictation_acts"] and p >= dict_cut
-        asks = (row["dictation_acts"] or row["repaired_acts"]) and (
-            dict_back is not None and p >= dict_back
-        )
-        if not accepted and not asks:
-            grammar.append((row["first_confidence"], int(row["first_right"])))
-    first_back = read_back_cut(grammar, first_cut, min_right)
-    asked += [label for p, label in grammar if first_back is not None and p >= first_back]
-    return dict_back, first_back, len(asked), sum(asked)
+        if row["dictation_acts"] and p >= dict_cut:
+            continue  # acted on
+        if row["dictation_acts"] and p >= READ_BACK:
+            asked.append(int(row["dictation_right"]))
+        elif row["repaired_acts"] and p >= READ_BACK:
+            asked.append(int(row["repaired_right"]))
+        elif row["first_acts"] and row["first_confidence"] >= READ_BACK:
+            asked.append(int(row["first_right"]))
+    return len(asked), sum(asked)
 
 
 def outcome(rows: list[dict[str, Any]], model: DictationConfidence, first_cut: float,
@@ -209,9 +190,6 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--max-wrong", type=float, default=1.0, help="percent of utterances")
     parser.add_argument("--cache", type=Path, help="keep/reuse the decodings (JSON)")
-    parser.add_argument(
-        "--read-back-right", type=float, default=50.0, help="percent of read-backs right"
-    )
     args = parser.parse_args(argv)
     if args.cache and args.cache.exists():
         rows = json.loads(args.cache.read_text())
@@ -248,12 +226,10 @@ def main(argv: list[str] | None = None) -> None:
     for name, values in (("means", fitted.means), ("scales", fitted.scales)):
         print(f"    {name}=({', '.join(f'{v:.6g}' for v in values)}),")
     print(f"    weights=({', '.join(f'{v:.6g}' for v in fitted.weights)}),")
-    dict_back, first_back, asked, asked_right = read_backs(
-        rows, fitted, first_cut, dict_cut, args.read_back_right
-    )
-    print(f"    bias={fitted.bias:.6g},\n    cut={dict_cut:.4f},\n    read_back={dict_back},\n)")
+    asked, asked_right = read_backs(rows, fitted, first_cut, dict_cut)
+    print(f"    bias={fitted.bias:.6g},\n    cut={dict_cut:.4f},\n    read_back={READ_BACK},\n)")
     print(f"# features: {', '.join(DICTATION_FEATURES)}")
-    print(f"# ENROLLED_MODEL cut with it: {first_cut:.4f}, read_back={first_back}")
+    print(f"# ENROLLED_MODEL cut with it: {first_cut:.4f}, read_back={READ_BACK}")
     print(f"# read-backs: {100 * asked / total:.1f} % of utterances asked, "
           f"{100 * asked_right / total:.1f} % rightly (acted on after a yes)")  # fmt: skip
 

@@ -144,11 +144,19 @@ def test_only_the_speaker_can_answer(assistant: Assistant) -> None:
     assert assistant.ask("yes").intent == "reminder.set"
 
 
-def test_tentative_nonsense_or_answers_are_not_read_back(assistant: Assistant) -> None:
+def test_an_unsure_answer_answers_a_waiting_question_only(assistant: Assistant) -> None:
     speak(assistant, DENTIST)
-    out = speak(assistant, "yes")  # a tentative "yes" is no answer: nothing acts
-    assert out.intent is None and out.read_back is None and out.reply == NOT_UNDERSTOOD
-    assert reminders(assistant) == []
+    out = speak(assistant, "yes")  # heard tentatively: it still answers the question
+    assert out.intent == "reminder.set" and out.read_back is None
+    assert reminders(assistant) == ["call the dentist"]
+    out = speak(assistant, "yes")  # and with no question waiting, it does nothing
+    assert out.intent is None and out.read_back is None and out.reply == NOTHING_TO_CONFIRM
+    speak(assistant, DENTIST)
+    assert speak(assistant, "no").reply == WONT_DO
+    assert reminders(assistant) == ["call the dentist"]
+
+
+def test_tentative_nonsense_is_not_read_back(assistant: Assistant) -> None:
     out = speak(assistant, "purple monkey dishwasher")
     assert out.intent is None and out.read_back is None and out.reply == NOT_UNDERSTOOD
 

@@ -350,7 +350,9 @@ class Assistant:
         interpretation, read_back = NOTHING, None
         if tentative or voice is None or not voice.heard.rejected:
             interpretation = self.recognizer.recognize(transcript, self.household_lists(), now)
-        if tentative:  # not sure enough to act on: ask instead, if it means a command
+        # Not sure enough to act on: ask instead, if it means a command.  An unsure "yes" or
+        # "no" still answers a question that is waiting (and nothing else: see answer()).
+        if tentative and interpretation.intent not in ANSWER_INTENTS:
             read_back, interpretation = read_back_of(interpretation), NOTHING
         mark = time.perf_counter()
         timings[Stage.UNDERSTAND] = (mark - started) * 1000

@@ -7,7 +7,9 @@ model's ``read_back``).  If the text means a command, the turn does nothing but 
 would have done as a ``read_back`` artifact of the turn: sealed under a key of its own,
 expiring after :data:`READ_BACK_SECONDS`, removed with the turn when it is forgotten.
 
-The speaker's *next* turn answers it (``confirm.yes`` / ``confirm.no``, templates/confirm.yaml):
+The speaker's *next* turn answers it (``confirm.yes`` / ``confirm.no``, templates/confirm.yaml;
+an answer heard only tentatively counts too: the question was just read aloud, and "yes" and
+"no" sound nothing alike):
 a "yes" acts on exactly what was read back, as that turn's intent; a "no" does nothing.  Any
 other turn in between leaves the question unanswered (it expires).  A "yes" with nothing
 asked does nothing either.  Acting on a misheard word thus costs a "no", never an action.

@@ -118,13 +118,17 @@ class ConfidenceModel(LogisticModel):
             raise ValueError(f"a confidence model needs {len(FEATURES)} values of each kind")
 
 
-#: Fitted by ``bench/speech_confidence.py`` (see the module docstring).
+#: Fitted by ``bench/speech_confidence.py`` (see the module docstring).  Under the cut, a
+#: transcript is read back down to ``read_back`` 0.5 (the probability is fitted as the chance
+#: that acting is right: over 0.5 a question is more likely answered "yes"): on the
+#: development set 24.4 % of the utterances would be read back, 77 % of them rightly.
 DEFAULT_MODEL = ConfidenceModel(
-    means=(-3.5542, -5.07949, -7.42073, -5.28402, 5.85731, 314.521, 174.338),
-    scales=(0.682619, 1.02636, 1.88456, 1.05578, 2.06989, 72.7934, 58.058),
-    weights=(1.45807, 0.422465, 0.672961, 0.136378, 0.774897, -2.21442, 0.746203),
-    bias=0.982377,
-    cut=0.9095,
+    means=(-3.60228, -5.11849, -7.43029, -5.32095, 5.81422, 314.44, 174.213),
+    scales=(0.67834, 1.03176, 1.83525, 1.05454, 2.06375, 72.8758, 58.1188),
+    weights=(1.54218, 0.458542, 0.45728, 0.176438, 0.692877, -2.22179, 0.806131),
+    bias=0.972979,
+    cut=0.9074,
+    read_back=0.5,
 )
 
 
@@ -143,5 +147,5 @@ ENROLLED_MODEL = ConfidenceModel(
     weights=(1.71015, 1.93996, 1.90013, 1.53877, 0.7775, -0.63685, -0.538381),
     bias=1.85969,
     cut=0.9749,
-    read_back=0.6346,
+    read_back=0.5,
 )
