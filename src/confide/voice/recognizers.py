@@ -208,7 +208,8 @@ class PocketsphinxRecognizer:
         phones: Sequence[tuple[int, int, float]] = (),
     ) -> Transcript:
         """``heard``, or for a rejected one the dictation pass's transcript: if that is not
-        sure enough to read back either, a grammar sentence that is (``tentative``) stays.
+        sure enough to read back either, or means no command (even repaired), a grammar
+        sentence sure enough to read back (``tentative``) stays.
 
         ``phones`` are the phone loop's segments over the same audio: the dictation's words
         are weighed against them as the grammar's are.
@@ -221,7 +222,10 @@ class PocketsphinxRecognizer:
         second = self.dictation.second_pass(
             heard, samples, model, grammar, lists or self._lists, self._cmn, phones
         )
-        if second.rejected and not second.tentative and heard.tentative:
+        if heard.tentative and (
+            (second.rejected and not second.tentative)
+            or not self.dictation.means_something(second.text, lists or self._lists)
+        ):
             return heard  # nothing better to ask about than the grammar's sentence
         return second
 
