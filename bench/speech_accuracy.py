@@ -15,8 +15,9 @@ by the text recogniser with the corpus's household lists and fixed ``now``.  An 
 back (``confide.confirmation``): the benchmark's speaker then answers truthfully, in the same
 voice - a yes phrasing if what was read back is exactly what they meant, a no phrasing
 otherwise (an out-of-scope utterance is always a no) - and that answer is transcribed by the
-same engine.  Only an answer heard surely as ``confirm.yes`` acts on what was read back
-(right: understood; anything else: a wrong action).  Both figures are reported: with the
+same engine, as Confide hears an answer it waits for (``expect_answer``: when the grammar is not
+sure, the answers alone are tried).  Only an answer heard as ``confirm.yes`` acts on what was
+read back (right: understood; anything else: a wrong action).  Both figures are reported: with the
 read-back (``understood``) and in one turn without it (``understood_first_pct``), and how
 often the speaker was asked (``asked_pct``).
 
@@ -366,7 +367,11 @@ def run_engine(
             truthful = right(utterance.sentence, result.heard_text)
             said = (YES_ANSWERS if truthful else NO_ANSWERS)[asked % len(YES_ANSWERS)]
             asked += 1
-            reply = engine.transcribe(answers[(utterance.voice.label, said)], LISTS)
+            answer = answers[(utterance.voice.label, said)]
+            if isinstance(engine, PocketsphinxRecognizer):  # as Confide hears a waited answer
+                reply = engine.transcribe(answer, LISTS, expect_answer=True)
+            else:
+                reply = engine.transcribe(answer, LISTS)
             # (an answer heard tentatively still answers: confide.confirmation)
             sure = dataclasses.replace(reply, rejected=False, tentative=False)
             meant = interpret(reply if not reply.tentative else sure, recognizer)

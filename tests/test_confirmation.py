@@ -201,3 +201,11 @@ def test_two_turns_at_one_instant_answer_nothing(vault_factory: VaultFactory) ->
     assert still.ask("yes").intent == "reminder.set"  # the question was the only turn
     still.ask_heard(SILENCE, heard(DENTIST), transcribe_ms=1.0)
     assert still.ask("yes").reply == NOTHING_TO_CONFIRM
+
+
+def test_the_recogniser_is_told_when_an_answer_is_awaited(assistant: Assistant) -> None:
+    assert not assistant.awaits_answer()
+    speak(assistant, DENTIST)
+    assert assistant.awaits_answer() and not assistant.awaits_answer("Bob")
+    assistant.ask("yes")
+    assert not assistant.awaits_answer()

@@ -55,6 +55,7 @@ from confide.vault import (
     Vault,
     VaultSession,
     audio_expiry,
+    awaits,
 )
 from confide.vault.lineage import artifacts_of, read_artifact
 from confide.voice import Audio
@@ -272,14 +273,29 @@ class Assistant:
         self.refresh_voice_model()
         return self.household_lists()
 
-    def speech_stream(self) -> LiveRecognition | None:
-        """An utterance to recognise while it arrives, or None if the engine cannot stream."""
-        start = getattr(self.speech, "stream", None)
+    def awaits_answer(self, member: str | None = None) -> bool:
+        """Whether a read-back asked of ``member`` waits for its yes or no (a hint for the
+        recogniser: the answer itself is checked in the answering turn's transaction)."""
+        speaker = self.member(member)
+        return awaits(self.vault, self.household_id, speaker.id, READ_BACK)
+
+    def speech_stream(self, member: str | None = None) -> LiveRecognition | None:
+        """An utterance of ``member`` to recognise while it arrives, or None if the engine
+        cannot stream."""
+        speech = self.speech
+        if isinstance(speech, PocketsphinxRecognizer):
+            return speech.stream(self.speech_lists(), expect_answer=self.awaits_answer(member))
+        start = getattr(speech, "stream", None)
         return None if start is None else cast("LiveRecognition", start(self.speech_lists()))
 
-    def transcribe(self, audio: Audio) -> Transcript:
-        """What the speech recogniser hears in ``audio`` (16 kHz mono); nothing is stored."""
-        return self.speech.transcribe(audio.samples, self.speech_lists())
+    def transcribe(self, audio: Audio, member: str | None = None) -> Transcript:
+        """What the speech recogniser hears in ``audio`` (16 kHz mono) said by ``member``
+        (an answer, if a read-back waits for one); nothing is stored."""
+        speech = self.speech
+        if isinstance(speech, PocketsphinxRecognizer):
+            expect = self.awaits_answer(member)
+            return speech.transcribe(audio.samples, self.speech_lists(), expect_answer=expect)
+        return speech.transcribe(audio.samples, self.speech_lists())
 
     def _skill_members(self) -> Sequence[Member]:
         return [Member(m.id, m.name, m.role) for m in self._members]
@@ -306,7 +322,7 @@ class Assistant:
         self._refresh_if_stale()
         speaker = self.member(member)
         started = time.perf_counter()
-        heard = heard_text(self.transcribe(audio))  # CPU-bound: outside the write lock
+        heard = heard_text(self.transcribe(audio, speaker.name))  # CPU-bound: outside the lock
         timings = {Stage.TRANSCRIBE.value: (time.perf_counter() - started) * 1000}
         return self._run(heard.text, speaker, device_id, timings, _Voice(audio, heard))
 

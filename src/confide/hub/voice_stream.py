@@ -85,8 +85,11 @@ async def _to_the_end(
 class LiveUpload:
     """One upload being read, its 16 kHz mono samples decoded as they come (if possible)."""
 
-    def __init__(self, runner: Assistant, body: UploadBody, *, live: bool = True) -> None:
+    def __init__(
+        self, runner: Assistant, body: UploadBody, *, live: bool = True, member: str | None = None
+    ) -> None:
         self.runner, self.body = runner, body
+        self.member = member  # who speaks (an answer is expected if a read-back waits)
         self._allowed = live  # False: collect only, decode whole at the end
         self._opening: asyncio.Task[LiveRecognition | None] | None = None
         self._live: LiveRecognition | None = None
@@ -109,8 +112,9 @@ class LiveUpload:
         speech = self.runner.speech
         if isinstance(speech, PocketsphinxRecognizer):  # waiting for the decoder holds no thread
             lists = await asyncio.to_thread(self.runner.speech_lists)  # voice model current
-            return await speech.open_stream(lists)
-        return await _to_the_end(self.runner.speech_stream)
+            expect = await asyncio.to_thread(self.runner.awaits_answer, self.member)
+            return await speech.open_stream(lists, expect_answer=expect)
+        return await _to_the_end(lambda: self.runner.speech_stream(self.member))
 
     def _claim(self) -> None:
         """Take the live decoding once the decoder is granted (a busy recogniser raises)."""
@@ -235,7 +239,7 @@ async def streamed_voice_turn(
     past the cap or a client that went away (``client_disconnected``).
     """
     live = not whole and await _known(runner, member)
-    upload = LiveUpload(runner, UploadBody(kind, fmt), live=live)
+    upload = LiveUpload(runner, UploadBody(kind, fmt), live=live, member=member)
     try:
         await upload.add(b"")
         try:

@@ -13,7 +13,7 @@ from confide.vault.errors import (
     StorageError,
     VaultError,
 )
-from confide.vault.follow_up import PreviousArtifact, previous_artifact
+from confide.vault.follow_up import PreviousArtifact, awaits, previous_artifact
 from confide.vault.lineage import Orphan, find_orphans, history, lineage, read_artifact
 from confide.vault.models import (
     ROLES,
@@ -56,6 +56,7 @@ __all__ = [
     "VaultError",
     "VaultSession",
     "audio_expiry",
+    "awaits",
     "find_orphans",
     "history",
     "lineage",

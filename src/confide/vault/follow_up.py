@@ -15,6 +15,7 @@ question to answer (never the wrong one).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -23,7 +24,10 @@ from confide.vault.keyring import artifact_aad
 from confide.vault.schema import artifacts, members, turns
 from confide.vault.session import VaultSession
 
-__all__ = ["PreviousArtifact", "previous_artifact"]
+if TYPE_CHECKING:
+    from confide.vault.store import Vault
+
+__all__ = ["PreviousArtifact", "awaits", "previous_artifact"]
 
 _LOCK_MEMBER = (
     sa.select(members.c.id)
@@ -59,6 +63,24 @@ class PreviousArtifact:
     data: bytes
 
 
+def _latest_artifact_row(conn: sa.Connection, household_id: str, member_id: str, kind: str,
+                         now: float) -> tuple[Any, Any] | None:  # fmt: skip
+    """(the member's latest turn, its unexpired ``kind`` artifact row), if there is one."""
+    latest = conn.execute(_LATEST_TURN, {"member_id": member_id, "hh": household_id}).all()
+    if not latest or (len(latest) == 2 and latest[1].created_at == latest[0].created_at):
+        return None  # none, or two turns at one instant: which came last is not known
+    turn = latest[0]
+    row = conn.execute(_ARTIFACT, {"turn_id": turn.id, "kind": kind, "now": now}).first()
+    return None if row is None else (turn, row)
+
+
+def awaits(vault: Vault, household_id: str, member_id: str, kind: str) -> bool:
+    """Whether ``member_id``'s latest turn has an unexpired ``kind`` artifact (a question
+    waiting for its answer); read outside any write, so only a hint of what is waiting."""
+    with vault.reading() as conn:
+        return _latest_artifact_row(conn, household_id, member_id, kind, vault.now()) is not None
+
+
 def previous_artifact(session: VaultSession, member_id: str, kind: str) -> PreviousArtifact | None:
     """The unexpired ``kind`` artifact of ``member_id``'s latest turn, if it has one.
 
@@ -67,13 +89,10 @@ def previous_artifact(session: VaultSession, member_id: str, kind: str) -> Previ
     conn, household_id = session.conn, session.household_id
     if conn.execute(_LOCK_MEMBER, {"member_id": member_id, "hh": household_id}).first() is None:
         return None
-    latest = conn.execute(_LATEST_TURN, {"member_id": member_id, "hh": household_id}).all()
-    if not latest or (len(latest) == 2 and latest[1].created_at == latest[0].created_at):
-        return None  # none, or two turns at one instant: which came last is not known
-    turn = latest[0]
-    row = conn.execute(_ARTIFACT, {"turn_id": turn.id, "kind": kind, "now": session.now()}).first()
-    if row is None:
+    found = _latest_artifact_row(conn, household_id, member_id, kind, session.now())
+    if found is None:
         return None
+    turn, row = found
     key = session.vault.keyring.data_key(conn, row.key_id or turn.key_id)
     sealed = row.ciphertext if row.store == "db" else session.vault.blobs.get(row.id)
     data = _crypto.open_sealed(

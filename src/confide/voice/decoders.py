@@ -42,6 +42,8 @@ __all__ = [
 ]
 
 RECOGNIZER_BUSY = "recognizer_busy"
+#: The grammar decoder's searches: every command, and the answers to a read-back alone.
+COMMAND, ANSWERS = "command", "answers"
 
 
 class RecognizerBusyError(VoiceError):
@@ -111,6 +113,33 @@ class DecoderPair:
         ]
         return text, features(words, self.phone_segments, int(self.grammar.n_frames()))
 
+    @property
+    def hears_answers(self) -> bool:
+        return bool(self.source is not None and self.source.answers_jsgf)
+
+    def answer(self, samples: bytes, cmn: str | None) -> tuple[str, tuple[float, ...] | None]:
+        """The utterance just finished decoded again as an answer to a read-back alone, with
+        its features against the same phone loop (:meth:`finish` first)."""
+        decoder = self.grammar
+        decoder.activate_search(ANSWERS)
+        try:
+            if cmn is not None:
+                decoder.set_cmn(cmn)
+            decoder.start_utt()
+            decoder.process_raw(samples, full_utt=True)
+            decoder.end_utt()
+            hyp = decoder.hyp()
+            if hyp is None or self.phones is None:
+                return ("" if hyp is None else str(hyp.hypstr)), None
+            words = [
+                (str(s.word), s.start_frame, s.end_frame, log_score(s.ascore))
+                for s in decoder.seg()
+            ]
+            frames = int(decoder.n_frames())
+            return str(hyp.hypstr), features(words, self.phone_segments, frames)
+        finally:
+            decoder.activate_search(COMMAND)
+
 
 def build_decoders(
     grammar: Grammar, options: Mapping[str, object], *, phones: bool, digest: str | None = None
@@ -146,12 +175,24 @@ def build_decoders(
             )
     for index, (word, pronunciation) in enumerate(private):
         decoder.add_word(word, pronunciation, index == len(private) - 1)
-    # As pocketsphinx reads an FSG file: every transition's log probability is scaled by the
-    # language weight ``lw`` (Decoder.create_fsg leaves it out, which loosens the grammar:
-    # a search about three times slower that hears something else).
+    decoder.add_fsg(COMMAND, _fsg_model(decoder, COMMAND, (start, final, arcs)))
+    if grammar.answers_jsgf:  # (its words are the grammar's: already in the dictionary)
+        answers = fsg_transitions(jsgf_to_fsg(grammar.answers_jsgf))
+        decoder.add_fsg(ANSWERS, _fsg_model(decoder, ANSWERS, answers))
+    decoder.activate_search(COMMAND)
+    return DecoderPair(decoder, loop, digest or grammar.digest, grammar)
+
+
+def _fsg_model(decoder: Any, name: str, automaton: tuple[int, int, list[Any]]) -> Any:
+    """The automaton as pocketsphinx reads an FSG file: every transition's log probability is
+    scaled by the language weight ``lw`` (Decoder.create_fsg leaves it out, which loosens the
+    grammar: a search about three times slower that hears something else)."""
+    import pocketsphinx
+
+    start, final, arcs = automaton
     lw = float(decoder.config["lw"])
     logmath = decoder.get_logmath()
-    fsg = pocketsphinx.FsgModel("command", logmath, lw, max(max(a[0], a[1]) for a in arcs) + 1)
+    fsg = pocketsphinx.FsgModel(name, logmath, lw, max(max(a[0], a[1]) for a in arcs) + 1)
     fsg.set_start_state(start)
     fsg.set_final_state(final)
     for arc in arcs:
@@ -160,9 +201,7 @@ def build_decoders(
             fsg.trans_add(arc[0], arc[1], weight, fsg.word_add(arc[3]))
         else:
             fsg.null_trans_add(arc[0], arc[1], weight)
-    decoder.add_fsg("command", fsg)
-    decoder.activate_search("command")
-    return DecoderPair(decoder, loop, digest or grammar.digest, grammar)
+    return fsg
 
 
 def log_score(probability: object) -> float:

@@ -40,6 +40,7 @@ adding a contact gives a new grammar at the next call.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -62,7 +63,7 @@ from hassil import (
 from hassil.intents import SlotList, WildcardSlotList
 
 from confide.language.loader import Templates, load_templates
-from confide.language.models import HouseholdLists
+from confide.language.models import ANSWER_INTENTS, HouseholdLists
 from confide.voice.pronounce import pronounce
 
 WildcardStrategy = Literal["free", "exclude"]
@@ -205,6 +206,9 @@ class Grammar:
     pronunciations: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
     #: The words of the household's names and items (never written to a file).
     household_words: frozenset[str] = frozenset()
+    #: The JSGF of the answers to a read-back alone (``confirm.*``; "" if the templates have
+    #: none): decoded when a question is waiting and the whole grammar heard no sure answer.
+    answers_jsgf: str = field(default="", compare=False, hash=False)
 
 
 def _rule_name(*parts: str) -> str:
@@ -408,12 +412,16 @@ def compile_grammar(
     wildcards: WildcardStrategy = "free",
     free_vocabulary: int = FREE_VOCABULARY,
     dictionary: frozenset[str] | None = None,
+    only: frozenset[str] | None = None,
 ) -> Grammar:
-    """Compile ``templates`` and ``lists`` into a :class:`Grammar` (public rule ``<command>``)."""
+    """Compile ``templates`` and ``lists`` into a :class:`Grammar` (public rule ``<command>``);
+    ``only``: of these intents alone."""
     dictionary = load_dictionary() if dictionary is None else dictionary
     compiler = _Compiler(templates, lists, dictionary, wildcards)
     intent_rules: list[str] = []
     for intent in templates.intents.intents.values():
+        if only is not None and intent.name not in only:
+            continue
         options: list[str | None] = []
         for index, data in enumerate(intent.data):
             scope = _Scope(
@@ -492,6 +500,9 @@ def grammar_for(
         grammar = compile_grammar(
             templates, lists, wildcards=wildcards, free_vocabulary=free_vocabulary
         )
+        if ANSWER_INTENTS & set(templates.intent_names):
+            answers = compile_grammar(templates, HouseholdLists(), only=ANSWER_INTENTS)
+            grammar = dataclasses.replace(grammar, answers_jsgf=answers.jsgf)
         if len(_CACHE) >= _CACHE_SIZE:
             _CACHE.pop(next(iter(_CACHE)))
         _CACHE[key] = grammar

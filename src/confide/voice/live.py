@@ -39,9 +39,13 @@ class RecognitionStream:
         owner: PocketsphinxRecognizer,
         decoders: DecoderPair,
         lists: HouseholdLists | None = None,
+        *,
+        expect_answer: bool = False,
     ) -> None:
         self._owner = owner
         self._lists = lists
+        self._expect_answer = expect_answer  # a read-back waits: hear_answer() at the end
+        self._cmn = owner._cmn  # what the decoding starts from (the answers' too)
         self._decoders: DecoderPair | None = decoders
         self._lock = threading.Lock()  # one call at a time on the decoders
         self._odd = b""
@@ -50,8 +54,10 @@ class RecognitionStream:
         # chunk by chunk starts from the model's default and does much worse: the first
         # utterance is collected and decoded whole at finish().
         self._held: bytearray | None = bytearray() if owner._cmn is None else None
-        # Kept for the dictation pass (only with an enrolled model), at most 30 s of it.
-        self._audio: bytearray | None = bytearray() if owner.dictating else None
+        # Kept for the dictation pass (only with an enrolled model) and for hearing an answer,
+        # at most 30 s of it.
+        keep = owner.dictating or expect_answer
+        self._audio: bytearray | None = bytearray() if keep else None
         self._grammar = decoders.source
         try:
             decoders.start(owner._cmn)
@@ -101,14 +107,19 @@ class RecognitionStream:
                     self._held = None
                 result = decoders.finish()
                 phones = decoders.phone_segments
+                samples, self._audio = self._audio, None
+                kept = None if samples is None else bytes(samples)
+                answer = None
+                if self._expect_answer and kept is not None:
+                    answer = self._owner.hear_answer(decoders, result, kept, self._cmn, mark)
             except BaseException:
                 self._owner._give(decoders, heard=False)
                 raise
             self._owner._give(decoders, heard=bool(result[0]))
             self._busy += time.perf_counter() - mark
-            samples, self._audio = self._audio, None
         heard = self._owner._judge(*result, seconds=self._busy)
-        kept = None if samples is None else bytes(samples)
+        if answer is not None and heard.rejected:
+            return answer
         return self._owner._conclude(heard, kept, self._grammar, self._lists, phones)
 
     def cancel(self) -> None:

@@ -296,15 +296,27 @@ class PocketsphinxRecognizer:
         )
 
     def transcribe(
-        self, samples_16k_mono_s16le: bytes, lists: HouseholdLists | None = None
+        self,
+        samples_16k_mono_s16le: bytes,
+        lists: HouseholdLists | None = None,
+        *,
+        expect_answer: bool = False,
     ) -> Transcript:
-        """Decode one whole utterance; reject it when the confidence is low."""
+        """Decode one whole utterance; reject it when the confidence is low.
+
+        ``expect_answer``: a read-back is waiting for its yes or no (:meth:`hear_answer`).
+        """
         _check_samples(samples_16k_mono_s16le)
         started = time.perf_counter()
-        return self._decode(self._take(lists), bytes(samples_16k_mono_s16le), started, lists)
+        samples = bytes(samples_16k_mono_s16le)
+        return self._decode(self._take(lists), samples, started, lists, expect_answer)
 
     async def transcribe_async(
-        self, samples_16k_mono_s16le: bytes, lists: HouseholdLists | None = None
+        self,
+        samples_16k_mono_s16le: bytes,
+        lists: HouseholdLists | None = None,
+        *,
+        expect_answer: bool = False,
     ) -> Transcript:
         """:meth:`transcribe` for an event loop: waiting for the decoders holds no thread."""
         _check_samples(samples_16k_mono_s16le)
@@ -313,7 +325,8 @@ class PocketsphinxRecognizer:
         grant = await self._pool.take_async(self._digest(grammar), self.wait_timeout)
 
         def decode() -> Transcript:
-            return self._decode(grant or self._build(grammar), samples, started, lists)
+            pair = grant or self._build(grammar)
+            return self._decode(pair, samples, started, lists, expect_answer)
 
         return await _to_the_end(decode, lambda _: None)  # it gives the pair back itself
 
@@ -323,25 +336,79 @@ class PocketsphinxRecognizer:
         samples: bytes,
         started: float,
         lists: HouseholdLists | None = None,
+        expect_answer: bool = False,
     ) -> Transcript:
         grammar = decoders.source
+        cmn = self._cmn
+        answer: Transcript | None = None
         try:
-            decoders.start(self._cmn)
+            decoders.start(cmn)
             decoders.feed(samples, whole=True)
             result = decoders.finish()
             phones = decoders.phone_segments
+            if expect_answer:
+                answer = self.hear_answer(decoders, result, samples, cmn, started)
         except BaseException:
             self._give(decoders, heard=False)
             raise
         self._give(decoders, heard=bool(result[0]))
         heard = self._judge(*result, seconds=time.perf_counter() - started)
+        if answer is not None and heard.rejected:
+            return answer
         return self._conclude(heard, samples, grammar, lists, phones)
 
-    def stream(self, lists: HouseholdLists | None = None) -> RecognitionStream:
-        """Start decoding an utterance that arrives in chunks (waits for the decoders)."""
-        return RecognitionStream(self, self._take(lists), lists)
+    def hear_answer(
+        self,
+        decoders: DecoderPair,
+        result: tuple[str, tuple[float, ...] | None],
+        samples: bytes,
+        cmn: str | None,
+        started: float,
+    ) -> Transcript | None:
+        """The utterance as a yes or no to a waiting read-back, if it sounds like one.
 
-    async def open_stream(self, lists: HouseholdLists | None = None) -> RecognitionStream:
+        When the whole grammar is not sure of what it heard (``result``), the same audio is
+        decoded with the answers alone (``confirm.*``) and judged by the same confidence
+        model against the same phone loop: over the model's ``read_back`` it is an answer,
+        at least tentatively (the assistant takes a tentative yes or no as an answer to a
+        question that is waiting, and as nothing else).  None: not an answer, or the grammar
+        was sure.
+        """
+        text, values = result
+        if not decoders.hears_answers or self.threshold is None:
+            return None
+        if (
+            text
+            and values is not None
+            and self.confidence_model.probability(values) >= (self.threshold)
+        ):
+            return None  # sure of what it heard: an answer or not, that stands
+        said, found = decoders.answer(samples, cmn)
+        if not said or found is None:
+            return None
+        confidence = self.confidence_model.probability(found)
+        floor = self.confidence_model.read_back
+        if floor is None or confidence < floor:
+            return None
+        return Transcript(
+            text=said,
+            confidence=confidence,
+            rejected=confidence < self.threshold,
+            seconds=time.perf_counter() - started,
+            engine="pocketsphinx-answers",
+            features=found,
+            tentative=confidence < self.threshold,
+        )
+
+    def stream(
+        self, lists: HouseholdLists | None = None, *, expect_answer: bool = False
+    ) -> RecognitionStream:
+        """Start decoding an utterance that arrives in chunks (waits for the decoders)."""
+        return RecognitionStream(self, self._take(lists), lists, expect_answer=expect_answer)
+
+    async def open_stream(
+        self, lists: HouseholdLists | None = None, *, expect_answer: bool = False
+    ) -> RecognitionStream:
         """:meth:`stream` for an event loop: waiting for the decoders holds no thread.
 
         If the awaiting task is cancelled, whatever it was granted goes back to the pool.
@@ -350,7 +417,8 @@ class PocketsphinxRecognizer:
         grant = await self._pool.take_async(self._digest(grammar), self.wait_timeout)
 
         def begin() -> RecognitionStream:
-            return RecognitionStream(self, grant or self._build(grammar), lists)
+            pair = grant or self._build(grammar)
+            return RecognitionStream(self, pair, lists, expect_answer=expect_answer)
 
         return await _to_the_end(begin, RecognitionStream.cancel)
 

@@ -239,9 +239,10 @@ class ConfideEventHandler(AsyncEventHandler):
         """A live decoding for the stream that starts (waits while the decoders are busy)."""
         speech = self.assistant.speech
         if not isinstance(speech, PocketsphinxRecognizer):
-            return await asyncio.to_thread(self.assistant.speech_stream)
+            return await asyncio.to_thread(self.assistant.speech_stream, self.member)
         lists = await asyncio.to_thread(self.assistant.speech_lists)
-        return await speech.open_stream(lists)
+        expect = await asyncio.to_thread(self.assistant.awaits_answer, self.member)
+        return await speech.open_stream(lists, expect_answer=expect)
 
     async def _transcribe_whole(self, stream: AudioStream) -> Heard:
         """The whole stream, converted to 16 kHz mono and recognised."""
@@ -251,9 +252,10 @@ class ConfideEventHandler(AsyncEventHandler):
             stream.clear()
         speech = self.assistant.speech
         if not isinstance(speech, PocketsphinxRecognizer):
-            return await asyncio.to_thread(self.assistant.transcribe, audio)
+            return await asyncio.to_thread(self.assistant.transcribe, audio, self.member)
         lists = await asyncio.to_thread(self.assistant.speech_lists)
-        return await speech.transcribe_async(audio.samples, lists)
+        expect = await asyncio.to_thread(self.assistant.awaits_answer, self.member)
+        return await speech.transcribe_async(audio.samples, lists, expect_answer=expect)
 
     async def _audio_start(self, event: Event) -> None:
         start: AudioStart = self._parse(AudioStart, event)
