@@ -37,6 +37,7 @@ __all__ = [
     "DecoderPool",
     "RecognizerBusyError",
     "build_decoders",
+    "decode_whole",
     "log_score",
     "release_memory",
 ]
@@ -123,12 +124,7 @@ class DecoderPair:
         decoder = self.grammar
         decoder.activate_search(ANSWERS)
         try:
-            if cmn is not None:
-                decoder.set_cmn(cmn)
-            decoder.start_utt()
-            decoder.process_raw(samples, full_utt=True)
-            decoder.end_utt()
-            hyp = decoder.hyp()
+            hyp = decode_whole(decoder, samples, cmn)
             if hyp is None or self.phones is None:
                 return ("" if hyp is None else str(hyp.hypstr)), None
             words = [
@@ -202,6 +198,17 @@ def _fsg_model(decoder: Any, name: str, automaton: tuple[int, int, list[Any]]) -
         else:
             fsg.null_trans_add(arc[0], arc[1], weight)
     return fsg
+
+
+def decode_whole(decoder: Any, samples: bytes, cmn: str | None) -> Any:
+    """Decode one whole utterance with ``decoder``, from the cepstral mean ``cmn`` if given;
+    its best hypothesis (None: no path)."""
+    if cmn is not None:
+        decoder.set_cmn(cmn)
+    decoder.start_utt()
+    decoder.process_raw(samples, full_utt=True)
+    decoder.end_utt()
+    return decoder.hyp()
 
 
 def log_score(probability: object) -> float:

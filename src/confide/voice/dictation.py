@@ -38,7 +38,7 @@ from typing import Any
 
 from confide.language.models import HouseholdLists
 from confide.voice.confidence import FEATURES, LogisticModel, PhoneSegment, features, is_word
-from confide.voice.decoders import log_score, release_memory
+from confide.voice.decoders import decode_whole, log_score, release_memory
 from confide.voice.grammar import Grammar, frequent_words, write_dictionary
 from confide.voice.sound_alike import SoundAlike, parse_dictionary
 from confide.voice.transcript import Transcript
@@ -183,12 +183,7 @@ class DictationPass:
                 )
             for index, (word, pronunciation) in enumerate(private):
                 decoder.add_word(word, pronunciation, index == len(private) - 1)
-            if cmn is not None:
-                decoder.set_cmn(cmn)
-            decoder.start_utt()
-            decoder.process_raw(samples, full_utt=True)
-            decoder.end_utt()
-            hyp = decoder.hyp()
+            hyp = decode_whole(decoder, samples, cmn)
             text = "" if hyp is None else str(hyp.hypstr)
             segments = [
                 (str(s.word), s.start_frame, s.end_frame, log_score(s.ascore), log_score(s.lscore))
