@@ -72,5 +72,6 @@ class TurnOutcome:
                 "engine": self.speech.engine,
                 "confidence": round(confidence, 3) if math.isfinite(confidence) else None,
                 "rejected": self.speech.rejected,
+                "tentative": self.speech.tentative,
             }
         return out

@@ -45,7 +45,7 @@ def test_read_back_then_yes_over_http(tmp_path: Path) -> None:
             body = asked.json()
             assert body["intent"] is None and body["actions"] == []
             assert body["awaiting_confirmation"]["intent"] == "reminder.set"
-            assert body["speech"]["rejected"] is True
+            assert body["speech"]["rejected"] is True and body["speech"]["tentative"] is True
             done = client.post("/v1/turns", json={"text": "yes"})
             assert done.status_code == 201
             assert done.json()["intent"] == "reminder.set"

@@ -90,7 +90,7 @@ def test_two_files_give_two_json_lines(
             assert key in line
         assert line["member"] == "Bob"
         assert list(line["timings_ms"]) == ["decode", "transcribe", "understand", "act", "store"]
-        assert set(line["speech"]) == {"engine", "confidence", "rejected"}
+        assert set(line["speech"]) == {"engine", "confidence", "rejected", "tentative"}
         assert "audio" not in {s["kind"] for s in line["stored"]}  # Bob keeps no audio
     code, out, _ = run(capsys, "history", "--home", str(home), "--json")
     assert [t["source"] for t in json.loads(out)] == ["voice", "voice", "text"]
