@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -209,3 +210,26 @@ def test_the_recogniser_is_told_when_an_answer_is_awaited(assistant: Assistant) 
     assert assistant.awaits_answer() and not assistant.awaits_answer("Bob")
     assistant.ask("yes")
     assert not assistant.awaits_answer()
+
+
+def test_questions_are_sealed_at_rest_and_gone_after_forgetting(
+    vault_factory: VaultFactory, clock: ManualClock, tmp_path: Path, scan_home: Any
+) -> None:
+    """Invariant 1 and 2 for read-backs: no file of the home holds the question's words, while
+    it waits or after "forget that" (positive control: the scan finds a planted marker)."""
+    home = tmp_path / "home"
+    vault = vault_factory(home)
+    household, _ = runtime.create_demo(vault)
+    talking = Talking(vault, household.id)
+    talking.clock = clock
+    words = "remind me to call the orthodontist at three pm"
+    asked = speak(talking, words)
+    assert asked.read_back is not None
+    (home / "marker.bin").write_bytes(b"planted-marker-4712")
+    needles = [b"orthodontist", b"planted-marker-4712"]
+    hits = scan_home(home, needles)
+    assert hits[b"planted-marker-4712"], "the scan does not read the files"
+    assert hits[b"orthodontist"] == []
+    assert talking.ask("forget that").intent == "privacy.forget_last"
+    assert scan_home(home, needles)[b"orthodontist"] == []
+    assert talking.ask("yes").reply == NOTHING_TO_CONFIRM
