@@ -71,6 +71,7 @@ from typing import Any, Literal
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from confide.confirmation import read_back_of
 from confide.language import HouseholdLists, Interpretation, Recognizer
 from confide.language.models import ANSWER_INTENTS, CONFIRM_YES, NOT_UNDERSTOOD
 from confide.voice.recognizers import PocketsphinxRecognizer, SpeechRecognizer, Transcript
@@ -227,11 +228,7 @@ def judge(sentence: Sentence, transcript: Transcript, heard: Interpretation) -> 
 
 def asks(transcript: Transcript, heard_text: Interpretation) -> bool:
     """Whether Confide reads this transcript back instead of acting (or ignoring it)."""
-    return (
-        transcript.tentative
-        and heard_text.intent is not None
-        and heard_text.intent not in ANSWER_INTENTS
-    )
+    return transcript.tentative and read_back_of(heard_text) is not None
 
 
 def after_answer(sentence: Sentence, heard_text: Interpretation, answer: Interpretation) -> Outcome:

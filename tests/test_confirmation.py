@@ -233,3 +233,11 @@ def test_questions_are_sealed_at_rest_and_gone_after_forgetting(
     assert talking.ask("forget that").intent == "privacy.forget_last"
     assert scan_home(home, needles)[b"orthodontist"] == []
     assert talking.ask("yes").reply == NOTHING_TO_CONFIRM
+
+
+def test_forget_that_is_never_read_back(assistant: Assistant) -> None:
+    """A confirmed "forget that" would forget the question, not the turn before it."""
+    assistant.ask("add eggs to the shopping list")
+    out = speak(assistant, "forget that")
+    assert out.read_back is None and out.intent is None and out.reply == NOT_UNDERSTOOD
+    assert speak(assistant, "forget everything from today").read_back is not None

@@ -60,9 +60,14 @@ def question(heard: str) -> str:
     return f"I heard: {heard}. Shall I do that? Please say yes or no."
 
 
+#: Never read back: "forget that" means the turn before it, which a confirmed one would not
+#: (the "yes" would forget the question instead); said again surely, it is done.
+NOT_READ_BACK = frozenset({"privacy.forget_last"})
+
+
 def read_back_of(meant: Interpretation) -> Interpretation | None:
     """What a tentative transcript meaning ``meant`` reads back (None: nothing to ask)."""
-    if meant.intent is None or meant.intent in ANSWER_INTENTS:
+    if meant.intent is None or meant.intent in ANSWER_INTENTS | NOT_READ_BACK:
         return None
     return meant
 
