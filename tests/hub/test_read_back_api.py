@@ -59,6 +59,8 @@ def test_read_back_then_yes_over_http(tmp_path: Path) -> None:
             assert "confirms" in declined
             shown = client.get(f"/v1/turns/{body['turn_id']}")
             assert shown.status_code == 200
-            assert "read_back" in shown.text
+            (question,) = [i for i in shown.json()["stored"] if i["kind"] == "read_back"]
+            assert question["content"]["intent"] == "reminder.set"  # shown as what it would do
+            assert question["content"]["slots"]["task"] == "call the dentist"
     finally:
         vault.close()

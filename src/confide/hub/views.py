@@ -11,7 +11,7 @@ from typing import Any
 from confide.vault import Vault, lineage, read_artifact
 
 #: Artifact kinds whose plaintext is JSON.
-JSON_KINDS = frozenset({"interpretation", "actions"})
+JSON_KINDS = frozenset({"interpretation", "actions", "read_back"})
 #: Artifact kinds whose plaintext is binary media: shown by type and size, not decrypted here.
 MEDIA_TYPES = {"audio": "audio/wav"}
 
