@@ -167,3 +167,20 @@ def test_the_engine_is_chosen_by_the_environment(monkeypatch: pytest.MonkeyPatch
     with pytest.raises(VoiceError) as err:
         engine_from_env()
     assert err.value.code == "bad_speech_engine"
+
+
+class _Unsure(PocketsphinxRecognizer):
+    """A grammar pass that heard a command only tentatively (to be read back)."""
+
+    def transcribe(  # type: ignore[override]
+        self, samples: bytes, lists: HouseholdLists | None = None, **_: object
+    ) -> Transcript:
+        return Transcript(REMINDER, 0.7, rejected=True, engine="pocketsphinx", tentative=True)
+
+
+def test_hybrid_reads_back_the_grammar_when_whisper_is_not_sure(
+    whisper: WhisperRecognizer,
+) -> None:
+    hybrid = HybridRecognizer(_Unsure(lists=LISTS), whisper)
+    heard = hybrid.transcribe(b"\x00\x00" * 16000, LISTS)  # silence: Whisper hears nothing
+    assert heard.tentative and heard.text == REMINDER and heard.engine == "pocketsphinx"

@@ -112,10 +112,13 @@ class HybridRecognizer:
         text, values, seconds = self.second.decode(samples, lists)
         evidence = (*values, heard.confidence, float(self.agree(heard.text, text, lists)))
         confidence = self.model.probability(evidence) if text else 0.0
+        rejected = not text or confidence < self.min_confidence
+        if rejected and heard.tentative:
+            return heard  # Whisper is not sure either: the grammar's transcript is read back
         return Transcript(
             text=text,
             confidence=confidence,
-            rejected=not text or confidence < self.min_confidence,
+            rejected=rejected,
             seconds=heard.seconds + seconds,
             engine=self.second.engine_name,
             features=evidence,
