@@ -74,6 +74,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from confide.confirmation import read_back_of
 from confide.language import HouseholdLists, Interpretation, Recognizer
 from confide.language.models import ANSWER_INTENTS, CONFIRM_YES, NOT_UNDERSTOOD
+from confide.voice.hybrid import HybridRecognizer
 from confide.voice.recognizers import PocketsphinxRecognizer, SpeechRecognizer, Transcript
 from confide.voice.sound_alike import edit_distance
 from speech_corpus import LISTS, NOW, VOICES, Sentence, Utterance, select, synthesise_all
@@ -365,7 +366,7 @@ def run_engine(
             said = (YES_ANSWERS if truthful else NO_ANSWERS)[asked % len(YES_ANSWERS)]
             asked += 1
             answer = answers[(utterance.voice.label, said)]
-            if isinstance(engine, PocketsphinxRecognizer):  # as Confide hears a waited answer
+            if isinstance(engine, PocketsphinxRecognizer | HybridRecognizer):  # as Confide does
                 reply = engine.transcribe(answer, LISTS, expect_answer=True)
             else:
                 reply = engine.transcribe(answer, LISTS)

@@ -60,6 +60,7 @@ from confide.vault import (
 from confide.vault.lineage import artifacts_of, read_artifact
 from confide.voice import Audio
 from confide.voice.adapt import AdaptationError
+from confide.voice.hybrid import HybridRecognizer
 from confide.voice.profile import ENROLLMENT_SOURCE, VOICE_STATISTICS, HouseholdVoiceModel
 from confide.voice.recognizers import (
     LiveRecognition,
@@ -283,7 +284,7 @@ class Assistant:
         """An utterance of ``member`` to recognise while it arrives, or None if the engine
         cannot stream."""
         speech = self.speech
-        if isinstance(speech, PocketsphinxRecognizer):
+        if isinstance(speech, PocketsphinxRecognizer | HybridRecognizer):
             return speech.stream(self.speech_lists(), expect_answer=self.awaits_answer(member))
         start = getattr(speech, "stream", None)
         return None if start is None else cast("LiveRecognition", start(self.speech_lists()))
@@ -292,7 +293,7 @@ class Assistant:
         """What the speech recogniser hears in ``audio`` (16 kHz mono) said by ``member``
         (an answer, if a read-back waits for one); nothing is stored."""
         speech = self.speech
-        if isinstance(speech, PocketsphinxRecognizer):
+        if isinstance(speech, PocketsphinxRecognizer | HybridRecognizer):
             expect = self.awaits_answer(member)
             return speech.transcribe(audio.samples, self.speech_lists(), expect_answer=expect)
         return speech.transcribe(audio.samples, self.speech_lists())

@@ -32,6 +32,7 @@ from confide.voice.audio import MAX_DURATION_S
 from confide.voice.dictation import passes_agree
 from confide.voice.errors import VoiceError
 from confide.voice.recognizers import (
+    ANSWERS_ENGINE,
     PocketsphinxRecognizer,
     RecognitionError,
     RecognitionStream,
@@ -98,16 +99,22 @@ class HybridRecognizer:
         return self.first.lists
 
     def transcribe(
-        self, samples_16k_mono_s16le: bytes, lists: HouseholdLists | None = None
+        self,
+        samples_16k_mono_s16le: bytes,
+        lists: HouseholdLists | None = None,
+        *,
+        expect_answer: bool = False,
     ) -> Transcript:
-        """The grammar's transcript if it accepts it, else Whisper's (judged by ``model``)."""
-        heard = self.first.transcribe(samples_16k_mono_s16le, lists)
+        """The grammar's transcript if it accepts it, else Whisper's (judged by ``model``);
+        ``expect_answer``: as :meth:`PocketsphinxRecognizer.transcribe` (an answer the grammar
+        hears is final)."""
+        heard = self.first.transcribe(samples_16k_mono_s16le, lists, expect_answer=expect_answer)
         return self._second_pass(heard, bytes(samples_16k_mono_s16le), lists)
 
     def _second_pass(
         self, heard: Transcript, samples: bytes, lists: HouseholdLists | None
     ) -> Transcript:
-        if not heard.rejected:
+        if not heard.rejected or heard.engine == ANSWERS_ENGINE:
             return heard
         text, values, seconds = self.second.decode(samples, lists)
         evidence = (*values, heard.confidence, float(self.agree(heard.text, text, lists)))
@@ -128,9 +135,11 @@ class HybridRecognizer:
         """Whether both texts mean the same intent and slots (neither meaning nothing)."""
         return passes_agree(self.text, first, second, lists or self.first.lists)
 
-    def stream(self, lists: HouseholdLists | None = None) -> HybridStream:
+    def stream(
+        self, lists: HouseholdLists | None = None, *, expect_answer: bool = False
+    ) -> HybridStream:
         """Decode an utterance with the grammar as it arrives (waits for the decoders)."""
-        return HybridStream(self, self.first.stream(lists), lists)
+        return HybridStream(self, self.first.stream(lists, expect_answer=expect_answer), lists)
 
 
 class HybridStream:

@@ -70,6 +70,10 @@ WAIT_TIMEOUT_S = 35.0
 _T = TypeVar("_T")
 
 
+#: The engine name of a transcript heard by the answers-only search.
+ANSWERS_ENGINE = "pocketsphinx-answers"
+
+
 class SpeechRecognizer(Protocol):
     """A speech-to-text engine for one utterance."""
 
@@ -395,7 +399,7 @@ class PocketsphinxRecognizer:
             confidence=confidence,
             rejected=confidence < self.threshold,
             seconds=time.perf_counter() - started,
-            engine="pocketsphinx-answers",
+            engine=ANSWERS_ENGINE,
             features=found,
             tentative=confidence < self.threshold,
         )
