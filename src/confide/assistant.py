@@ -362,10 +362,12 @@ class Assistant:
         started = time.perf_counter()
         # Understand before taking the write lock: nothing is stored yet.
         now = local_naive(self.vault.clock.now())
-        if voice is not None and voice.heard.rejected:
-            tentative = voice.heard.tentative
-        interpretation, read_back = NOTHING, None
-        if tentative or voice is None or not voice.heard.rejected:
+        if voice is not None:
+            tentative = voice.heard.tentative  # (only ever set on a rejected transcript)
+        sure = voice is None or not voice.heard.rejected
+        read_back: Interpretation | None = None
+        interpretation = NOTHING
+        if sure or tentative:  # a rejected transcript that is not tentative means nothing
             interpretation = self.recognizer.recognize(transcript, self.household_lists(), now)
         # Not sure enough to act on: ask instead, if it means a command.  An unsure "yes" or
         # "no" still answers a question that is waiting (and nothing else: see answer()).

@@ -122,6 +122,8 @@ class TentativeTexts:
 
     def take(self, member_id: str, text: str) -> bool:
         """Whether ``text`` was heard tentatively (once: it is forgotten here)."""
+        if not self._until:  # (nearly always: no digest to compute for a typed request)
+            return False
         with self._lock:
             until = self._until.pop(self._digest(member_id, text), None)
         return until is not None and until > time.monotonic()

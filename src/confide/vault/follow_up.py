@@ -19,8 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from confide.vault import _crypto
-from confide.vault.keyring import artifact_aad
+from confide.vault.lineage import open_artifact
 from confide.vault.schema import artifacts, members, turns
 from confide.vault.session import VaultSession
 
@@ -93,9 +92,5 @@ def previous_artifact(session: VaultSession, member_id: str, kind: str) -> Previ
     if found is None:
         return None
     turn, row = found
-    key = session.vault.keyring.data_key(conn, row.key_id or turn.key_id)
-    sealed = row.ciphertext if row.store == "db" else session.vault.blobs.get(row.id)
-    data = _crypto.open_sealed(
-        key, sealed, artifact_aad(row.id, row.kind, row.turn_id), f"artifact {row.id}"
-    )
+    data = open_artifact(session.vault, conn, row, turn.key_id)
     return PreviousArtifact(str(turn.id), str(row.id), data)

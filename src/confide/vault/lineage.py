@@ -137,10 +137,16 @@ def read_artifact(vault: Vault, household_id: str, artifact_id: str) -> bytes:
         ).first()
         if row is None:
             raise NotFoundError(f"no artifact {artifact_id!r}")
-        key = vault.keyring.data_key(conn, row.key_id or row.turn_key_id)
-    sealed = row.ciphertext if row.store == "db" else vault.blobs.get(artifact_id)
+        return open_artifact(vault, conn, row, row.turn_key_id)
+
+
+def open_artifact(vault: Vault, conn: sa.Connection, row: Any, turn_key_id: str) -> bytes:
+    """Decrypt an ``artifacts`` row of a turn whose data key is ``turn_key_id`` (the
+    artifact's own key, if it has one, instead)."""
+    key = vault.keyring.data_key(conn, row.key_id or turn_key_id)
+    sealed = row.ciphertext if row.store == "db" else vault.blobs.get(row.id)
     return _crypto.open_sealed(
-        key, sealed, artifact_aad(artifact_id, row.kind, row.turn_id), f"artifact {artifact_id}"
+        key, sealed, artifact_aad(row.id, row.kind, row.turn_id), f"artifact {row.id}"
     )
 
 

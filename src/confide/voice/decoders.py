@@ -103,6 +103,11 @@ class DecoderPair:
             self.phone_segments = [
                 (s.start_frame, s.end_frame, log_score(s.ascore)) for s in self.phones.seg()
             ]
+        return self._judged(hyp)
+
+    def _judged(self, hyp: Any) -> tuple[str, tuple[float, ...] | None]:
+        """The grammar decoder's hypothesis of the last utterance and its confidence features
+        against the phone loop's segments (None: no phone loop)."""
         if hyp is None:
             return "", None
         text = str(hyp.hypstr)
@@ -121,20 +126,11 @@ class DecoderPair:
     def answer(self, samples: bytes, cmn: str | None) -> tuple[str, tuple[float, ...] | None]:
         """The utterance just finished decoded again as an answer to a read-back alone, with
         its features against the same phone loop (:meth:`finish` first)."""
-        decoder = self.grammar
-        decoder.activate_search(ANSWERS)
+        self.grammar.activate_search(ANSWERS)
         try:
-            hyp = decode_whole(decoder, samples, cmn)
-            if hyp is None or self.phones is None:
-                return ("" if hyp is None else str(hyp.hypstr)), None
-            words = [
-                (str(s.word), s.start_frame, s.end_frame, log_score(s.ascore))
-                for s in decoder.seg()
-            ]
-            frames = int(decoder.n_frames())
-            return str(hyp.hypstr), features(words, self.phone_segments, frames)
+            return self._judged(decode_whole(self.grammar, samples, cmn))
         finally:
-            decoder.activate_search(COMMAND)
+            self.grammar.activate_search(COMMAND)
 
 
 def build_decoders(

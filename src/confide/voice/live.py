@@ -118,9 +118,7 @@ class RecognitionStream:
             self._owner._give(decoders, heard=bool(result[0]))
             self._busy += time.perf_counter() - mark
         heard = self._owner._judge(*result, seconds=self._busy)
-        if answer is not None and heard.rejected:
-            return answer
-        return self._owner._conclude(heard, kept, self._grammar, self._lists, phones)
+        return self._owner._conclude(heard, kept, self._grammar, self._lists, phones, answer)
 
     def cancel(self) -> None:
         """Stop without a result (at once if finished or cancelled already)."""

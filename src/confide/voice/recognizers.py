@@ -210,14 +210,18 @@ class PocketsphinxRecognizer:
         grammar: Grammar | None,
         lists: HouseholdLists | None,
         phones: Sequence[tuple[int, int, float]] = (),
+        answer: Transcript | None = None,
     ) -> Transcript:
-        """``heard``, or for a rejected one the dictation pass's transcript: if that is not
-        sure enough to read back either, or means no command (even repaired), a grammar
-        sentence sure enough to read back (``tentative``) stays.
+        """``heard``; for a rejected one, the ``answer`` to a waiting read-back if one was
+        heard (:meth:`hear_answer`), else the dictation pass's transcript: if that is not sure
+        enough to read back either, or means no command (even repaired), a grammar sentence
+        sure enough to read back (``tentative``) stays.
 
         ``phones`` are the phone loop's segments over the same audio: the dictation's words
         are weighed against them as the grammar's are.
         """
+        if heard.rejected and answer is not None:
+            return answer
         model = self._acoustic_model
         if not heard.rejected or samples is None or grammar is None or model is None:
             return heard
@@ -357,9 +361,7 @@ class PocketsphinxRecognizer:
             raise
         self._give(decoders, heard=bool(result[0]))
         heard = self._judge(*result, seconds=time.perf_counter() - started)
-        if answer is not None and heard.rejected:
-            return answer
-        return self._conclude(heard, samples, grammar, lists, phones)
+        return self._conclude(heard, samples, grammar, lists, phones, answer)
 
     def hear_answer(
         self,
