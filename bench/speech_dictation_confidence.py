@@ -35,7 +35,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from confide.language import Recognizer
 from confide.language.models import ANSWER_INTENTS
 from confide.voice.confidence import ENROLLED_MODEL
-from confide.voice.dictation import DICTATION_FEATURES, Dictation, DictationConfidence
+from confide.voice.dictation import (
+    AGREEMENT,
+    DICTATION_FEATURES,
+    Dictation,
+    DictationConfidence,
+    agreement,
+)
 from confide.voice.recognizers import PocketsphinxRecognizer
 from speech_confidence import READ_BACK, development_sentences
 from speech_confidence import fit as fit_logistic
@@ -49,10 +55,10 @@ class _Scored(PocketsphinxRecognizer):
     last_phones: tuple[tuple[int, int, float], ...] = ()
 
     def _conclude(
-        self, heard: Any, samples: Any, grammar: Any, lists: Any, phones: Any = ()
+        self, heard: Any, samples: Any, grammar: Any, lists: Any, phones: Any = (), *rest: Any
     ) -> Any:
         self.last_phones = tuple(phones)
-        return super()._conclude(heard, samples, grammar, lists, phones)
+        return super()._conclude(heard, samples, grammar, lists, phones, *rest)
 
 
 def collect() -> list[dict[str, Any]]:
@@ -71,7 +77,7 @@ def collect() -> list[dict[str, Any]]:
         for index, utterance in enumerate(utterances):
             heard = first.transcribe(utterance.samples, LISTS)
             phones = first.last_phones
-            said, evidence, _ = dictation.decoder.decode(
+            said, evidence, _, _ = dictation.decoder.decode(
                 utterance.samples, model, grammar, first._cmn, phones
             )
             expected = (utterance.sentence.intent, dict(utterance.sentence.slots))
@@ -81,6 +87,7 @@ def collect() -> list[dict[str, Any]]:
                 {
                     "sentence": utterance.sentence.text,
                     "in_scope": utterance.sentence.in_scope,
+                    "first_text": heard.text,
                     "first_confidence": heard.confidence,
                     "first_acts": first_acts,
                     "first_right": first_right,
@@ -90,7 +97,7 @@ def collect() -> list[dict[str, Any]]:
                     "values": [
                         *evidence,
                         heard.confidence,
-                        float(dictation.agree(heard.text, said, LISTS)),
+                        *dictation.agreement(heard.text, said, LISTS),
                     ],
                 }
             )
@@ -130,11 +137,16 @@ def _sound_alike() -> Any:
 
 def relabel(rows: list[dict[str, Any]]) -> None:
     """Judge the dictation transcripts of cached rows again (as :func:`_judge` does now), and
-    their repairs where they mean nothing."""
+    their repairs where they mean nothing; the passes' agreement is computed again too."""
     text = Recognizer()
     alike = _sound_alike()
     meant = {s.text: (s.intent, dict(s.slots)) for s in development_sentences()}
+    own = len(DICTATION_FEATURES) - len(AGREEMENT)  # the evidence before the agreement
     for row in rows:
+        row["values"] = [
+            *row["values"][:own],
+            *agreement(text, row["first_text"], row["dictation_text"], LISTS),
+        ]
         expected = meant[row["sentence"]]
         row["dictation_acts"], row["dictation_right"] = _judge(
             text, row["dictation_text"], expected

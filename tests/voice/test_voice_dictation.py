@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from confide.language.models import HouseholdLists
 from confide.voice import adapt
 from confide.voice.adapt import Recording, build_model, voice_statistics
 from confide.voice.dictation import (
+    AGREEMENT,
     DICTATION_FEATURES,
     Dictation,
     DictationConfidence,
@@ -46,10 +48,11 @@ def test_dictation_decodes_words_outside_the_grammar(model: Path, tmp_path: Path
     recognizer = PocketsphinxRecognizer(LISTS, acoustic_model=model)
     grammar = recognizer.grammar()
     audio = synthesise("remind me tomorrow to water the garden", tmp_path)
-    text, evidence, seconds = DictationPass().decode(audio, model, grammar)
+    text, evidence, seconds, alternative = DictationPass().decode(audio, model, grammar)
     assert "garden" in text.split() and "garden" not in grammar.words
-    assert len(evidence) == len(DICTATION_FEATURES) - 2 and seconds > 0
+    assert len(evidence) == len(DICTATION_FEATURES) - 1 - len(AGREEMENT) and seconds > 0
     assert evidence[4] == len(text.split())  # words
+    assert alternative is None  # nothing asked for one
 
 
 def test_a_rejected_utterance_gets_the_dictation_pass_only_when_enrolled(
@@ -83,3 +86,47 @@ def test_commands_the_grammar_accepts_skip_the_dictation_pass(model: Path, tmp_p
     heard = recognizer.transcribe(synthesise("what time is it", tmp_path))
     assert heard.engine == "pocketsphinx" and heard.text == "what time is it"
     assert not heard.rejected
+
+
+def test_when_the_best_hypothesis_means_nothing_the_lattice_offers_the_next(
+    model: Path, tmp_path: Path
+) -> None:
+    grammar = PocketsphinxRecognizer(LISTS, acoustic_model=model).grammar()
+    audio = synthesise("remind me tomorrow to water the garden", tmp_path)
+    asked: list[str] = []
+
+    def means(words: str) -> bool:  # the best hypothesis means nothing, any other does
+        asked.append(words)
+        return len(asked) > 1
+
+    text, _, _, alternative = DictationPass().decode(audio, model, grammar, means=means)
+    assert asked[0] == text  # the best hypothesis is asked about first
+    assert alternative is not None and alternative != text and alternative == asked[-1]
+    assert alternative.split()  # a hypothesis of the same audio, not an empty one
+    # Nothing the lattice offers means a command: no alternative.
+    never = DictationPass().decode(audio, model, grammar, means=lambda words: False)
+    assert never.alternative is None and never.text == text
+
+
+class _BestMeansNothing(Dictation):
+    """A judge to whom the pass's best hypothesis means nothing (its next-best may)."""
+
+    best: str | None = None
+
+    def means_something(self, words: str, lists: HouseholdLists) -> bool:
+        if self.best is None:
+            self.best = words
+        return words != self.best and super().means_something(words, lists)
+
+
+def test_an_alternative_of_the_lattice_is_read_back_never_acted_on(
+    model: Path, tmp_path: Path
+) -> None:
+    audio = synthesise("send a message to grandma saying the parcel has arrived", tmp_path)
+    judge = _BestMeansNothing(dataclasses.replace(ACCEPT_ALL, read_back=0.5))
+    recognizer = PocketsphinxRecognizer(LISTS, acoustic_model=model, dictation=judge)
+    heard = recognizer.transcribe(audio)
+    assert judge.best is not None and heard.text != judge.best
+    assert heard.engine == "pocketsphinx-dictation-alternative"
+    assert heard.rejected and heard.tentative  # confident enough to ask, never to act
+    assert heard.text.startswith("send a message to grandma")

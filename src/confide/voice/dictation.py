@@ -12,9 +12,11 @@ so an utterance the grammar pass *rejects* is decoded again, from the same audio
 * the household's adapted acoustic model.
 
 What it hears goes to the same text recogniser as a typed request.  When that finds no
-command in it, the words are repaired towards the grammar's (:mod:`confide.voice.sound_alike`:
-"reminds me" -> "remind me", "seven i'm" -> "seven am"); a repaired transcript is never acted
-on, only read back if its confidence is over the model's ``read_back``.  It is acted on only if
+command in it, the next-best hypotheses of the pass's lattice are tried ("ten else am i love
+you" -> "tell sam i love you", at most :data:`ALTERNATIVES`), then the words are repaired
+towards the grammar's (:mod:`confide.voice.sound_alike`: "reminds me" -> "remind me", "seven
+i'm" -> "seven am"); such an alternative or repair is never acted on, only read back if the
+best hypothesis's confidence is over the model's ``read_back``.  It is acted on only if
 :data:`DEFAULT_DICTATION` accepts it: a logistic model over the pass's own evidence (acoustic
 and language scores per word, its length, its posterior), the grammar pass's confidence and
 whether both passes *agree* (mean the same intent and slots), fitted on the development set
@@ -27,38 +29,46 @@ resident memory of ``serve`` between utterances does not grow; its peak does, wh
 
 from __future__ import annotations
 
+import itertools
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from confide.language.models import HouseholdLists
 from confide.voice.confidence import FEATURES, LogisticModel, PhoneSegment, features, is_word
 from confide.voice.decoders import decode_whole, log_score, release_memory
 from confide.voice.grammar import Grammar, frequent_words, write_dictionary
-from confide.voice.sound_alike import SoundAlike, parse_dictionary
+from confide.voice.sound_alike import SoundAlike, edit_distance, parse_dictionary
 from confide.voice.transcript import Transcript
 
 __all__ = [
+    "AGREEMENT",
     "DEFAULT_DICTATION",
     "DICTATION_FEATURES",
     "DICTATION_WORDS",
+    "Dictated",
     "Dictation",
     "DictationConfidence",
     "DictationPass",
+    "agreement",
     "passes_agree",
 ]
 
 #: How many of the general model's most probable words the dictation pass can hear.
 DICTATION_WORDS = 10_000
+#: How many next-best hypotheses of the lattice are tried when the best one means nothing.
+ALTERNATIVES = 50
 #: The evidence :data:`DEFAULT_DICTATION` weighs, in order: the grammar's seven features
 #: (:data:`confide.voice.confidence.FEATURES`) computed for the dictation's words against the
-#: same phone loop, its language score per word, the grammar pass's confidence, agreement.
-DICTATION_FEATURES = (*FEATURES, "language_per_word", "first_confidence", "agree")
+#: same phone loop, its language score per word, the grammar pass's confidence, and how far
+#: the two passes agree (:func:`agreement`).
+AGREEMENT = ("agree", "same_intent", "same_words")
+DICTATION_FEATURES = (*FEATURES, "language_per_word", "first_confidence", *AGREEMENT)
 
 
 @dataclass(frozen=True)
@@ -79,11 +89,11 @@ class DictationConfidence(LogisticModel):
 #: 17.0 % of the development utterances, 11.5 % rightly (acted on after a "yes").
 DEFAULT_DICTATION = DictationConfidence(
     means=(-1.78135, -2.3567, -3.58218, -2.35486, 6.32254, 317.03, 186.817, -0.0398266,
-           0.798956, 0.820672),
+           0.798956, 0.820672, 0.0, 0.0),
     scales=(0.388731, 0.47651, 1.07541, 0.491894, 2.54069, 74.1961, 71.9941, 0.010395,
-            0.368686, 0.383626),
+            0.368686, 0.383626, 1.0, 1.0),
     weights=(-0.105287, 0.436101, 0.334742, 0.0246435, -0.549823, 0.0510035, 0.195065,
-             -0.00146343, 1.12683, -0.0684414),
+             -0.00146343, 1.12683, -0.0684414, 0.0, 0.0),
     bias=3.70356,
     cut=0.8361,
     read_back=0.5,
@@ -93,14 +103,28 @@ DEFAULT_DICTATION = DictationConfidence(
 def passes_agree(text: Any, first: str, second: str, lists: HouseholdLists) -> bool:
     """Whether two passes' texts mean the same intent and slots to the text recogniser
     ``text`` (neither meaning nothing)."""
-    if not first.strip() or not second.strip():
-        return False
+    return agreement(text, first, second, lists)[0] == 1.0
+
+
+def agreement(
+    text: Any, first: str, second: str, lists: HouseholdLists
+) -> tuple[float, float, float]:
+    """How far two passes' texts agree, as the :data:`AGREEMENT` features: ``agree`` (1: the
+    same intent and slots to the text recogniser ``text``), ``same_intent`` (1: the same
+    intent, whatever the slots: two hearings of a command whose free text differs) and
+    ``same_words`` (1 - their word edit distance over the longer one's length)."""
+    words_one, words_other = first.split(), second.split()
+    if not words_one or not words_other:
+        return 0.0, 0.0, 0.0
+    same_words = 1 - edit_distance(words_one, words_other) / max(len(words_one), len(words_other))
     now = datetime.now()  # both read at the same moment: only their sameness matters
     one = text.recognize(first, lists, now)
     if one.intent is None:
-        return False
+        return 0.0, 0.0, same_words
     other = text.recognize(second, lists, now)
-    return bool(one.intent == other.intent and dict(one.slots) == dict(other.slots))
+    if one.intent != other.intent:
+        return 0.0, 0.0, same_words
+    return float(dict(one.slots) == dict(other.slots)), 1.0, same_words
 
 
 class DictationPass:
@@ -163,10 +187,14 @@ class DictationPass:
         grammar: Grammar,
         cmn: str | None = None,
         phones: Sequence[PhoneSegment] = (),
-    ) -> tuple[str, tuple[float, ...], float]:
-        """``(text, evidence, seconds)``: the first eight :data:`DICTATION_FEATURES`.
+        means: Callable[[str], bool] | None = None,
+    ) -> Dictated:
+        """What the pass heard; its evidence is the :data:`DICTATION_FEATURES` before the
+        grammar's.
 
         ``phones`` are the phone loop's segments over the same audio (the grammar pass's).
+        ``means`` tells whether words mean a command: when the best hypothesis does not, the
+        next ones of the lattice (at most :data:`ALTERNATIVES`) are tried for one that does.
         """
         import pocketsphinx  # type: ignore[import-untyped]
 
@@ -185,6 +213,9 @@ class DictationPass:
                 decoder.add_word(word, pronunciation, index == len(private) - 1)
             hyp = decode_whole(decoder, samples, cmn)
             text = "" if hyp is None else str(hyp.hypstr)
+            alternative = None
+            if text and means is not None and not means(text):
+                alternative = _alternative(decoder, text, means)
             segments = [
                 (str(s.word), s.start_frame, s.end_frame, log_score(s.ascore), log_score(s.lscore))
                 for s in decoder.seg()
@@ -192,7 +223,30 @@ class DictationPass:
             frames = int(decoder.n_frames())
             del decoder
         release_memory()
-        return text, evidence(segments, phones, frames), time.perf_counter() - started
+        found = evidence(segments, phones, frames)
+        return Dictated(text, found, time.perf_counter() - started, alternative)
+
+
+def _alternative(decoder: Any, best: str, means: Callable[[str], bool]) -> str | None:
+    """The first of the lattice's next-best hypotheses after ``best`` that ``means`` a command."""
+    tried = {best}
+    for hypothesis in itertools.islice(decoder.nbest(), ALTERNATIVES):
+        words = " ".join(str(hypothesis.hypstr).split())
+        if words and words not in tried:
+            tried.add(words)
+            if means(words):
+                return words
+    return None
+
+
+class Dictated(NamedTuple):
+    """What :meth:`DictationPass.decode` heard."""
+
+    text: str
+    evidence: tuple[float, ...]
+    seconds: float
+    #: A next-best hypothesis that means a command when ``text`` does not (else None).
+    alternative: str | None = None
 
 
 def evidence(
@@ -201,7 +255,7 @@ def evidence(
     frames: int,
 ) -> tuple[float, ...]:
     """The grammar's seven features for these word segments against ``phones``, and the
-    language score per word (the first eight :data:`DICTATION_FEATURES`)."""
+    language score per word (the :data:`DICTATION_FEATURES` of the dictation pass alone)."""
     words = [(word, first, last, acoustic) for word, first, last, acoustic, _ in segments]
     spoken = [s for s in segments if is_word(s[0])]
     language = sum(s[4] for s in spoken)
@@ -231,6 +285,10 @@ class Dictation:
         """Whether both texts mean the same intent and slots (neither meaning nothing)."""
         return passes_agree(self.text, first, second, lists)
 
+    def agreement(self, first: str, second: str, lists: HouseholdLists) -> tuple[float, ...]:
+        """The :data:`AGREEMENT` features of the grammar's text and the dictation's."""
+        return agreement(self.text, first, second, lists)
+
     def means_something(self, words: str, lists: HouseholdLists) -> bool:
         return (
             bool(words.strip())
@@ -256,12 +314,23 @@ class Dictation:
         phones: Sequence[PhoneSegment] = (),
     ) -> Transcript:
         """The dictation transcript of an utterance the grammar pass rejected (``heard``)."""
-        text, found, seconds = self.decoder.decode(samples, acoustic_model, grammar, cmn, phones)
-        values = (*found, heard.confidence, float(self.agree(heard.text, text, lists)))
+        dictated = self.decoder.decode(
+            samples,
+            acoustic_model,
+            grammar,
+            cmn,
+            phones,
+            means=lambda words: self.means_something(words, lists),
+        )
+        text = dictated.text
+        values = (*dictated.evidence, heard.confidence, *self.agreement(heard.text, text, lists))
         confidence = self.model.probability(values) if text else 0.0
         rejected = not text or confidence < self.model.cut
         engine = self.decoder.engine_name
-        if text and not self.means_something(text, lists):
+        seconds = dictated.seconds
+        if dictated.alternative is not None:  # read back at most: it was not the best heard
+            text, rejected, engine = dictated.alternative, True, f"{engine}-alternative"
+        elif text and not self.means_something(text, lists):
             repaired = self.repaired(text, grammar, lists)
             if repaired is not None:  # read back at most: it was not heard so
                 text, rejected, engine = repaired, True, f"{engine}-repaired"
