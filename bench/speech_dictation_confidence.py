@@ -35,13 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from confide.language import Recognizer
 from confide.language.models import ANSWER_INTENTS
 from confide.voice.confidence import ENROLLED_MODEL
-from confide.voice.dictation import (
-    AGREEMENT,
-    DICTATION_FEATURES,
-    Dictation,
-    DictationConfidence,
-    agreement,
-)
+from confide.voice.dictation import DICTATION_FEATURES, Dictation, DictationConfidence
 from confide.voice.recognizers import PocketsphinxRecognizer
 from speech_confidence import READ_BACK, development_sentences
 from speech_confidence import fit as fit_logistic
@@ -97,7 +91,7 @@ def collect() -> list[dict[str, Any]]:
                     "values": [
                         *evidence,
                         heard.confidence,
-                        *dictation.agreement(heard.text, said, LISTS),
+                        float(dictation.agree(heard.text, said, LISTS)),
                     ],
                 }
             )
@@ -137,16 +131,11 @@ def _sound_alike() -> Any:
 
 def relabel(rows: list[dict[str, Any]]) -> None:
     """Judge the dictation transcripts of cached rows again (as :func:`_judge` does now), and
-    their repairs where they mean nothing; the passes' agreement is computed again too."""
+    their repairs where they mean nothing."""
     text = Recognizer()
     alike = _sound_alike()
     meant = {s.text: (s.intent, dict(s.slots)) for s in development_sentences()}
-    own = len(DICTATION_FEATURES) - len(AGREEMENT)  # the evidence before the agreement
     for row in rows:
-        row["values"] = [
-            *row["values"][:own],
-            *agreement(text, row["first_text"], row["dictation_text"], LISTS),
-        ]
         expected = meant[row["sentence"]]
         row["dictation_acts"], row["dictation_right"] = _judge(
             text, row["dictation_text"], expected
