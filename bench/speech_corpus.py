@@ -526,7 +526,7 @@ def synthesise(text: str, voice: Voice, folder: Path) -> bytes:
     """``text`` said by ``voice``: 16 kHz mono s16le, padded, with faint white noise.
 
     Files go to ``folder`` and are removed before returning.  The noise is seeded by the
-    voice and the text, so a clip is the same on every run.
+    voice and the text, and sox's dither by ``-R``, so a clip is the same on every run.
     """
     stem = f"u{random.getrandbits(64):016x}"
     wav, raw = folder / f"{stem}.wav", folder / f"{stem}.raw"
@@ -537,7 +537,7 @@ def synthesise(text: str, voice: Voice, folder: Path) -> bytes:
             capture_output=True,
         )
         subprocess.run(
-            ["sox", str(wav), "-t", "raw", "-r", str(SAMPLE_RATE), "-c", "1", "-b", "16",
+            ["sox", "-R", str(wav), "-t", "raw", "-r", str(SAMPLE_RATE), "-c", "1", "-b", "16",
              "-e", "signed-integer", "-L", str(raw), "pad", str(PAD_S), str(PAD_S)],
             check=True,
             capture_output=True,

@@ -33,6 +33,7 @@ def synthesise(text: str, folder: Path, voice: str = "en-us", wpm: int = 160) ->
     subprocess.run(
         [
             "sox",
+            "-R",  # repeatable: the dither of the resampling is seeded, so a clip is the same
             str(wav),
             "-t",
             "raw",
