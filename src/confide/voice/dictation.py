@@ -47,6 +47,7 @@ from confide.voice.sound_alike import SoundAlike, parse_dictionary
 from confide.voice.transcript import Transcript
 
 __all__ = [
+    "ALTERNATIVES",
     "DEFAULT_DICTATION",
     "DICTATION_FEATURES",
     "DICTATION_WORDS",
@@ -295,14 +296,14 @@ class Dictation:
         phones: Sequence[PhoneSegment] = (),
     ) -> Transcript:
         """The dictation transcript of an utterance the grammar pass rejected (``heard``)."""
-        dictated = self.decoder.decode(
-            samples,
-            acoustic_model,
-            grammar,
-            cmn,
-            phones,
-            means=lambda words: self.means_something(words, lists),
-        )
+        meant: dict[str, bool] = {}  # the text recogniser's verdicts, asked once per text
+
+        def means(words: str) -> bool:
+            if words not in meant:
+                meant[words] = self.means_something(words, lists)
+            return meant[words]
+
+        dictated = self.decoder.decode(samples, acoustic_model, grammar, cmn, phones, means=means)
         text = dictated.text
         agree = float(self.agree(heard.text, text, lists))
         values = (*dictated.evidence, heard.confidence, agree)
@@ -312,7 +313,7 @@ class Dictation:
         seconds = dictated.seconds
         if dictated.alternative is not None:  # read back at most: it was not the best heard
             text, rejected, engine = dictated.alternative, True, f"{engine}-alternative"
-        elif text and not self.means_something(text, lists):
+        elif text and not means(text):
             repaired = self.repaired(text, grammar, lists)
             if repaired is not None:  # read back at most: it was not heard so
                 text, rejected, engine = repaired, True, f"{engine}-repaired"
